@@ -1,0 +1,52 @@
+# shellcheck shell=bash
+# Shared helpers for the benchmark scripts. Source it; it sets no shell options.
+
+log() { if [ -t 2 ]; then printf '\033[1m==> %s\033[0m\n' "$*" >&2; else printf '==> %s\n' "$*" >&2; fi; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Package installs need root; fall back to sudo for non-root developers.
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_hyperfine() {
+    command -v hyperfine >/dev/null && return
+    log "installing hyperfine"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq hyperfine >/dev/null
+}
+
+# Print the path of a real prek binary. A pyenv shim is a bash script that adds
+# ~75 ms per call here, which would swamp what we measure, so look through it.
+resolve_prek() {
+    command -v prek >/dev/null || { log "installing prek"; python3 -m pip install -q prek >&2; }
+    local p
+    p=$(command -v prek) || die "prek not on PATH after pip install"
+    case "$p" in
+        */shims/*) command -v pyenv >/dev/null && p=$(pyenv which prek) ;;
+    esac
+    printf '%s\n' "$p"
+}
+
+# Generate the fixture repository at $1 unless it is already there.
+# Extra arguments go to gen-fixture.py.
+ensure_fixture() {
+    local repo=$1; shift
+    [ -d "$repo/.git" ] && return
+    log "generating fixture repo in $repo"
+    python3 "$(dirname "${BASH_SOURCE[0]}")/gen-fixture.py" --out "$repo" "$@"
+}
+
+# Print median (ms) per command from a hyperfine JSON export, then the given
+# ratios. Usage: hyperfine_summary FILE NUM_INDEX:DEN_INDEX:LABEL...
+hyperfine_summary() {
+    python3 - "$@" <<'EOF'
+import json, statistics, sys
+results = json.load(open(sys.argv[1]))["results"]
+med = [statistics.median(r["times"]) * 1e3 for r in results]
+width = max(len(r["command"]) for r in results)
+for r, m in zip(results, med):
+    print(f"  {r['command']:<{width}}  median {m:9.2f} ms  ({len(r['times'])} runs)")
+for spec in sys.argv[2:]:
+    num, den, label = spec.split(":", 2)
+    print(f"  {label}: {med[int(num)] / med[int(den)]:.2f}x")
+EOF
+}

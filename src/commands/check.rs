@@ -1,0 +1,140 @@
+//! `check`: the CI verdict over every commit of BASE..HEAD, judged by the base's policy.
+
+use std::io::Write;
+
+use super::io_err;
+use crate::cli::CheckArgs;
+use crate::error::{Error, Result};
+use crate::finding::Finding;
+use crate::repo::Repo;
+use crate::report::{self, Report, Style};
+use crate::rules;
+
+/// A range to check and how it was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Range {
+    /// The base revision (excluded).
+    pub base: String,
+    /// The head revision.
+    pub head: String,
+    /// Where it came from, said in the report.
+    pub source: String,
+    /// The branch being checked, when known.
+    pub branch: Option<String>,
+}
+
+/// Splits `BASE..HEAD`; three dots are refused because they mean something else to git.
+pub fn parse_range(text: &str) -> Result<(String, String)> {
+    if text.contains("...") {
+        return Err(Error::usage(format!("`{text}` uses three dots"), "write BASE..HEAD (two dots): the commits of HEAD that are not in BASE"));
+    }
+    match text.split_once("..") {
+        Some((b, h)) if !b.is_empty() => Ok((b.to_string(), if h.is_empty() { "HEAD".to_string() } else { h.to_string() })),
+        _ => Err(Error::usage(format!("`{text}` is not a range"), "write BASE..HEAD, e.g. origin/main..HEAD")),
+    }
+}
+
+/// Chooses the range: `--range`, else the CI system's variables, else trunk..HEAD.
+pub fn detect_range(repo: &Repo, explicit: Option<&str>) -> Result<Range> {
+    use crate::env::var;
+    if let Some(text) = explicit {
+        let (base, head) = parse_range(text)?;
+        return Ok(Range { base, head, source: "--range".into(), branch: repo.current_branch()? });
+    }
+    if let (Some(base), Some(head)) = (var("GIT_POLICY_BASE"), var("GIT_POLICY_HEAD")) {
+        return Ok(Range { base, head, source: "GIT_POLICY_BASE/GIT_POLICY_HEAD".into(), branch: var("GIT_POLICY_BRANCH") });
+    }
+    if var("GITHUB_ACTIONS").is_some() {
+        match var("GITHUB_EVENT_NAME").as_deref() {
+            Some("pull_request" | "pull_request_target") => {
+                if let Some(base_ref) = var("GITHUB_BASE_REF") {
+                    return Ok(Range { base: format!("origin/{base_ref}"), head: "HEAD".into(), source: format!("GitHub Actions pull_request into {base_ref}"), branch: var("GITHUB_HEAD_REF") });
+                }
+            }
+            Some("push") => {
+                if let Some((before, after)) = github_push_event()? {
+                    if !crate::subject::is_zero(&before) {
+                        return Ok(Range { base: before, head: after, source: "GitHub Actions push event (before..after)".into(), branch: var("GITHUB_REF_NAME") });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let (Some(base), Some(head)) = (var("CI_MERGE_REQUEST_DIFF_BASE_SHA"), var("CI_COMMIT_SHA")) {
+        return Ok(Range { base, head, source: "GitLab CI merge request".into(), branch: var("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") });
+    }
+    let loaded = super::load_policy(Some(repo))?;
+    for b in &loaded.policy.trunk.branches {
+        for candidate in [format!("origin/{b}"), b.clone()] {
+            if let Ok(id) = repo.resolve_commit(&candidate) {
+                let head = repo.resolve_commit("HEAD")?;
+                let base = repo.merge_base(&id, &head)?.unwrap_or(id);
+                return Ok(Range { base, head: "HEAD".into(), source: format!("merge base with {candidate}"), branch: repo.current_branch()? });
+            }
+        }
+    }
+    Err(Error::usage("no range to check: no CI variables and no trunk branch found", "pass --range BASE..HEAD"))
+}
+
+fn github_push_event() -> Result<Option<(String, String)>> {
+    let Some(path) = crate::env::var("GITHUB_EVENT_PATH") else { return Ok(None) };
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(format!("reading {path}"), e))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::usage(format!("{path} is not JSON: {e}"), "GitHub writes the event payload there"))?;
+    Ok(match (v["before"].as_str(), v["after"].as_str()) {
+        (Some(b), Some(a)) => Some((b.to_string(), a.to_string())),
+        _ => None,
+    })
+}
+
+/// Runs the check.
+pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
+    let repo = Repo::discover()?;
+    let range = detect_range(&repo, args.range.as_deref())?;
+    let base = repo.resolve_commit(&range.base)?;
+    let head = repo.resolve_commit(&range.head)?;
+    // The base's policy judges the change, so the change cannot weaken the checks on itself.
+    let loaded = super::load_policy_at(&repo, &base)?;
+    let policy = &loaded.policy;
+    let mut findings: Vec<Finding> = Vec::new();
+    let on_branch = range.branch.as_deref().is_some_and(|b| rules::staged::is_work_branch(policy, b));
+    if let Some(b) = range.branch.as_deref() {
+        findings.extend(rules::staged::branch_name(policy, b));
+    }
+    let commits = repo.commits_between(std::slice::from_ref(&head), std::slice::from_ref(&base))?;
+    for id in &commits {
+        let info = repo.commit_info(id)?;
+        let changes = repo.commit_changes(id)?;
+        findings.extend(rules::commit::check(policy, &info, Some(&changes), on_branch));
+    }
+    if !crate::env::skip_list().is_empty() {
+        writeln!(err, "git-policy: GIT_POLICY_SKIP is ignored by `check`: CI checks every rule").map_err(io_err)?;
+    }
+    let notes = vec![
+        format!("checking {} commit(s) of {}..{} ({})", commits.len(), short(&base), short(&head), range.source),
+        format!("policy from the base commit: {}", loaded.layers.iter().map(|l| l.source.display()).collect::<Vec<_>>().join(" -> ")),
+    ];
+    let subject = format!("check {}..{}", short(&base), short(&head));
+    let report = Report { subject: &subject, findings: &findings, skipped: &[], notes: &notes };
+    use std::io::IsTerminal;
+    report::render(args.format, &report, Style::for_terminal(std::io::stdout().is_terminal()), out).map_err(io_err)?;
+    Ok(report.exit_code())
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("a..b").unwrap(), ("a".to_string(), "b".to_string()));
+        assert_eq!(parse_range("origin/main..").unwrap().1, "HEAD");
+        assert!(parse_range("a...b").is_err());
+        assert!(parse_range("..b").is_err());
+        assert!(parse_range("main").is_err());
+    }
+}

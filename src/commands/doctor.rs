@@ -1,0 +1,116 @@
+//! `doctor`: what is installed, whether it works, and how to fix what does not.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::io_err;
+use crate::cli::DoctorArgs;
+use crate::error::Result;
+use crate::repo::Repo;
+use crate::report::Format;
+use crate::shim::{self, State};
+
+#[derive(Serialize)]
+struct HookRow {
+    hook: &'static str,
+    state: String,
+    ok: bool,
+}
+
+#[derive(Serialize)]
+struct Diagnosis {
+    version: &'static str,
+    binary: String,
+    hooks_dir: String,
+    hooks: Vec<HookRow>,
+    policy_files: Vec<String>,
+    policy: String,
+    policy_ok: bool,
+    notes_refspecs: Vec<String>,
+    problems: Vec<String>,
+}
+
+/// Runs the diagnosis; exit 1 when something is broken.
+pub fn run(args: &DoctorArgs, out: &mut dyn Write) -> Result<u8> {
+    let repo = Repo::discover()?;
+    let bin = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "unknown".into());
+    let dir = repo.hooks_dir()?;
+    let mut problems = Vec::new();
+    let names: &[&'static str] = if repo.is_bare() { shim::SERVER_HOOKS } else { shim::CLIENT_HOOKS };
+    let hooks: Vec<HookRow> = names
+        .iter()
+        .map(|&hook| {
+            let (state, ok) = match shim::inspect(&dir, hook) {
+                State::Missing => ("missing".to_string(), false),
+                State::Foreign => ("foreign (not git-policy's)".to_string(), false),
+                State::Ours { version, .. } if version < shim::VERSION => (format!("stale (shim v{version}, this binary writes v{})", shim::VERSION), false),
+                State::Ours { chained: true, .. } => ("ours, with a chained hook that runs first".to_string(), true),
+                State::Ours { .. } => ("ours".to_string(), true),
+            };
+            if !ok {
+                problems.push(format!("{hook}: {state}: run `git-policy install`"));
+            }
+            HookRow { hook, state, ok }
+        })
+        .collect();
+    let source = super::policy_source(Some(&repo));
+    let (policy, policy_ok, policy_files) = match super::load_policy(Some(&repo)) {
+        Ok(loaded) => ("valid".to_string(), true, loaded.layers.iter().map(|l| l.source.display()).collect()),
+        Err(e) => {
+            problems.push("the policy is invalid: run `git-policy policy validate`".to_string());
+            (e.to_string(), false, vec![source.display()])
+        }
+    };
+    let mut notes_refspecs = Vec::new();
+    if !repo.is_bare() {
+        for remote in repo.remotes()? {
+            let want = super::install::notes_refspec(&remote);
+            let has = repo.config_multi(&format!("remote.{remote}.fetch"))?.contains(&want);
+            notes_refspecs.push(format!("{remote}: {}", if has { want } else { "notes refspec missing".to_string() }));
+            if !has {
+                problems.push(format!("remote {remote} does not fetch git-policy notes: run `git-policy install`"));
+            }
+        }
+    }
+    let d = Diagnosis { version: env!("CARGO_PKG_VERSION"), binary: bin, hooks_dir: dir.display().to_string(), hooks, policy_files, policy, policy_ok, notes_refspecs, problems };
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &d).map_err(|e| io_err(e.into()))?;
+            writeln!(out).map_err(io_err)?;
+        }
+        Format::Text => text(&d, out).map_err(io_err)?,
+    }
+    Ok(u8::from(!d.problems.is_empty()))
+}
+
+fn text(d: &Diagnosis, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "git-policy {} at {}", d.version, d.binary)?;
+    writeln!(out, "hooks directory: {}", d.hooks_dir)?;
+    for h in &d.hooks {
+        writeln!(out, "  {} {:<13} {}", if h.ok { "ok " } else { "BAD" }, h.hook, h.state)?;
+    }
+    writeln!(out, "policy files (applied in order): {}", d.policy_files.join(", "))?;
+    if d.policy_ok {
+        writeln!(out, "  ok  policy is valid")?;
+    } else {
+        writeln!(out, "  BAD policy is invalid:\n{}", d.policy)?;
+    }
+    if d.notes_refspecs.is_empty() {
+        writeln!(out, "notes refspecs: no remotes")?;
+    } else {
+        writeln!(out, "notes refspecs:")?;
+        for r in &d.notes_refspecs {
+            writeln!(out, "  {r}")?;
+        }
+    }
+    if d.problems.is_empty() {
+        writeln!(out, "everything works")?;
+    } else {
+        writeln!(out, "{} problem(s):", d.problems.len())?;
+        for p in &d.problems {
+            writeln!(out, "  - {p}")?;
+        }
+    }
+    Ok(())
+}

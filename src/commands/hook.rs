@@ -1,0 +1,210 @@
+//! `git-policy hook NAME [ARGS]`: the single entry point of every installed shim.
+//!
+//! It runs a chained foreign hook first (with the same arguments and stdin), then the rules
+//! registered for the hook. It takes no clap parse, because hooks must start in milliseconds.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+
+use crate::error::{Error, Result};
+use crate::finding::Finding;
+use crate::policy::Policy;
+use crate::repo::Repo;
+use crate::report::{self, Format, Report, Style};
+use crate::rules::{self, push::Ancestry};
+use crate::shim;
+use crate::subject::{RefUpdate, Staged};
+
+/// `Some(args after "hook")` when argv is a plain hook call; anything else goes through clap.
+pub fn fast_args(argv: &[OsString]) -> Option<Vec<String>> {
+    if argv.get(1)? != "hook" {
+        return None;
+    }
+    let rest: Vec<String> = argv[2..].iter().map(|a| a.to_str().map(str::to_string)).collect::<Option<_>>()?;
+    let name = rest.first()?;
+    (shim::is_known(name)).then_some(rest)
+}
+
+fn takes_stdin(name: &str) -> bool {
+    matches!(name, "pre-push" | "post-rewrite" | "pre-receive")
+}
+
+fn can_block(name: &str) -> bool {
+    !name.starts_with("post-")
+}
+
+/// Runs hook `args[0]` with git's arguments `args[1..]`; returns the exit code.
+pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
+    let Some(name) = args.first().map(String::as_str).filter(|n| shim::is_known(n)) else {
+        return Err(Error::usage(format!("unknown hook `{}`", args.first().map_or("", String::as_str)), "hooks: pre-commit, commit-msg, pre-push, post-commit, post-rewrite, pre-receive"));
+    };
+    let git_args = &args[1..];
+    let mut stdin = Vec::new();
+    if takes_stdin(name) {
+        std::io::stdin().read_to_end(&mut stdin).map_err(|e| Error::io("reading the hook's input", e))?;
+    }
+    let chained_code = run_chained(name, git_args, &stdin, err)?;
+    if chained_code != 0 && can_block(name) {
+        writeln!(err, "git-policy: the {name} hook that was installed before git-policy failed (exit {chained_code}); fix what it reports").map_err(super::io_err)?;
+        return Ok(chained_code);
+    }
+
+    let repo = Repo::discover()?;
+    let loaded = super::load_policy(Some(&repo))?;
+    let policy = &loaded.policy;
+    let stdin = String::from_utf8_lossy(&stdin);
+    let findings = match name {
+        "pre-commit" => pre_commit(&repo, policy)?,
+        "commit-msg" => commit_msg(&repo, policy, git_args)?,
+        "pre-push" => push(&repo, policy, &RefUpdate::parse_pre_push(&stdin).map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-push hook"))?, git_args.first().map(String::as_str))?,
+        "pre-receive" => push(&repo, policy, &RefUpdate::parse_pre_receive(&stdin).map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-receive hook"))?, None)?,
+        _ => Vec::new(),
+    };
+    if !can_block(name) {
+        return Ok(0);
+    }
+    finish(name, policy, findings, err)
+}
+
+/// Filters skipped rules, prints the report on stderr (git shows it) and returns the exit code.
+fn finish(name: &str, policy: &Policy, mut findings: Vec<Finding>, err: &mut dyn Write) -> Result<u8> {
+    let mut notes = Vec::new();
+    let skip = crate::env::skip_list();
+    let skipped = if skip.is_empty() {
+        Vec::new()
+    } else if policy.hooks.allow_skip {
+        rules::apply_skips(&mut findings, &skip)
+    } else {
+        notes.push("GIT_POLICY_SKIP is ignored: the policy sets [hooks] allow-skip = false".to_string());
+        Vec::new()
+    };
+    let report = Report { subject: name, findings: &findings, skipped: &skipped, notes: &notes };
+    if !findings.is_empty() || !skipped.is_empty() || !notes.is_empty() {
+        use std::io::IsTerminal;
+        report::render(Format::Text, &report, Style::for_terminal(std::io::stderr().is_terminal()), err).map_err(super::io_err)?;
+    }
+    Ok(report.exit_code())
+}
+
+/// Runs `<hook>.git-policy-chained` next to the shim, if there is one; returns its exit code.
+fn run_chained(name: &str, git_args: &[String], stdin: &[u8], err: &mut dyn Write) -> Result<u8> {
+    let Some(hook_path) = crate::env::var("GIT_POLICY_HOOK_PATH") else { return Ok(0) };
+    let chained = std::path::PathBuf::from(format!("{hook_path}{}", shim::CHAINED_SUFFIX));
+    if !shim::is_executable(&chained) {
+        return Ok(0);
+    }
+    let mut child = Command::new(&chained)
+        .args(git_args)
+        .stdin(if takes_stdin(name) { Stdio::piped() } else { Stdio::inherit() })
+        .spawn()
+        .map_err(|e| Error::io(format!("running the chained hook {}", chained.display()), e))?;
+    if let Some(mut pipe) = child.stdin.take() {
+        // A hook that exits without reading its input closes the pipe; that is not an error.
+        let _ = pipe.write_all(stdin);
+    }
+    let status = child.wait().map_err(|e| Error::io(format!("waiting for {}", chained.display()), e))?;
+    let code = status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1));
+    if code != 0 {
+        let _ = err.flush();
+    }
+    Ok(code)
+}
+
+fn pre_commit(repo: &Repo, policy: &Policy) -> Result<Vec<Finding>> {
+    let staged = Staged { branch: repo.current_branch()?, unborn: repo.head_commit()?.is_none(), changes: repo.staged_changes()? };
+    Ok(rules::staged::check(policy, &staged))
+}
+
+fn commit_msg(repo: &Repo, policy: &Policy, git_args: &[String]) -> Result<Vec<Finding>> {
+    let Some(file) = git_args.first() else {
+        return Err(Error::usage("commit-msg needs the message file", "git passes it; by hand: git-policy hook commit-msg .git/COMMIT_EDITMSG"));
+    };
+    let raw = std::fs::read(file).map_err(|e| Error::io(format!("reading {file}"), e))?;
+    let text = clean_message(&String::from_utf8_lossy(&raw), repo.config_string("core.commentChar")?.as_deref());
+    let email = match crate::env::var("GIT_AUTHOR_EMAIL") {
+        Some(e) => Some(e),
+        None => repo.config_string("user.email")?,
+    };
+    let name = match crate::env::var("GIT_AUTHOR_NAME") {
+        Some(n) => Some(n),
+        None => repo.config_string("user.name")?,
+    };
+    let msg = crate::subject::Message { text: &text, author_email: email.as_deref(), author_name: name.as_deref() };
+    Ok(rules::message::check(policy, &msg, rules::message::Scope::Draft))
+}
+
+/// Strips what git's default cleanup strips: comment lines, the scissors and all below it,
+/// and leading blank lines.
+fn clean_message(text: &str, comment_char: Option<&str>) -> String {
+    let cc = comment_char.filter(|c| *c != "auto" && !c.is_empty()).unwrap_or("#");
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.starts_with(cc) && line.contains("------------------------ >8 ------------------------") {
+            break;
+        }
+        if line.starts_with(cc) {
+            continue;
+        }
+        out.push_str(line);
+    }
+    out.trim_start_matches(['\n', '\r']).to_string()
+}
+
+/// pre-push and pre-receive: every ref update, and every commit it would add to the remote.
+/// `remote` is the remote's name for pre-push, `None` on a server (pre-receive).
+fn push(repo: &Repo, policy: &Policy, updates: &[RefUpdate], remote: Option<&str>) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    // Commits already on the other side are not judged again.
+    let prefix = match remote {
+        Some(r) => format!("refs/remotes/{r}/"),
+        None => "refs/heads/".to_string(),
+    };
+    let known: Vec<String> = repo.ref_targets(&prefix)?.into_iter().map(|(_, id)| id).collect();
+    for u in updates {
+        let ancestry = if u.is_create() || u.is_delete() {
+            Ancestry::FastForward
+        } else if !repo.has_object(&u.old) {
+            Ancestry::Unknown
+        } else if repo.is_ancestor(&u.old, &u.new)? {
+            Ancestry::FastForward
+        } else {
+            Ancestry::Rewrite
+        };
+        out.extend(rules::push::check(policy, u, ancestry));
+        if u.is_delete() || u.branch().is_none() {
+            continue;
+        }
+        let mut exclude: Vec<String> = known.iter().filter(|id| repo.has_object(id)).cloned().collect();
+        if !u.is_create() && repo.has_object(&u.old) {
+            exclude.push(u.old.clone());
+        }
+        let on_branch = u.branch().is_some_and(|b| rules::staged::is_work_branch(policy, b));
+        for id in repo.commits_between(std::slice::from_ref(&u.new), &exclude)? {
+            let info = repo.commit_info(&id)?;
+            let changes = repo.commit_changes(&id)?;
+            out.extend(rules::commit::check(policy, &info, Some(&changes), on_branch).into_iter().map(|f| f.reference(u.remote_ref.clone())));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_path_only_for_known_hooks() {
+        let argv = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(fast_args(&argv(&["gp", "hook", "pre-commit"])), Some(vec!["pre-commit".to_string()]));
+        assert_eq!(fast_args(&argv(&["gp", "hook", "--help"])), None);
+        assert_eq!(fast_args(&argv(&["gp", "check"])), None);
+    }
+
+    #[test]
+    fn cleans_messages_like_git() {
+        let m = "\n\nfeat: x\n# comment\nbody\n# ------------------------ >8 ------------------------\ndiff\n";
+        assert_eq!(clean_message(m, None), "feat: x\nbody\n");
+        assert_eq!(clean_message(";c\nfeat\n", Some(";")), "feat\n");
+    }
+}

@@ -1,0 +1,93 @@
+//! Errors that stop a run, mapped to a message, a hint and an exit code in one place.
+//!
+//! A policy violation is not an error: it is a finding, and makes exit code 1 through the report.
+
+use std::process::ExitCode;
+
+use crate::policy::PolicyErrors;
+
+/// Exit codes, as documented in the README and `--help`.
+pub mod exit {
+    /// Everything passed (warnings allowed).
+    pub const OK: u8 = 0;
+    /// The policy was violated.
+    pub const VIOLATION: u8 = 1;
+    /// Bad usage or a bad policy file.
+    pub const USAGE: u8 = 2;
+    /// A git or I/O error.
+    pub const GIT_OR_IO: u8 = 3;
+}
+
+/// Everything that can stop git-policy.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The policy files are wrong.
+    #[error("{0}")]
+    Policy(#[from] PolicyErrors),
+    /// The command was used wrongly.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        hint: Option<String>,
+    },
+    /// git (through libgit2 or the CLI) failed.
+    #[error("git: {message}")]
+    Git {
+        /// What failed.
+        message: String,
+        /// How to fix it.
+        hint: Option<String>,
+    },
+    /// Reading or writing a file failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// A usage error with a hint.
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Usage { message: message.into(), hint: Some(hint.into()) }
+    }
+
+    /// A git error with a hint.
+    pub fn git(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Git { message: message.into(), hint: Some(hint.into()) }
+    }
+
+    /// An I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+
+    /// The documented exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Policy(_) | Error::Usage { .. } => exit::USAGE,
+            Error::Git { .. } | Error::Io { .. } => exit::GIT_OR_IO,
+        }
+    }
+
+    /// How to fix it, if known.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Usage { hint, .. } | Error::Git { hint, .. } => hint.as_deref(),
+            Error::Policy(_) | Error::Io { .. } => None,
+        }
+    }
+}
+
+impl From<Error> for ExitCode {
+    fn from(e: Error) -> Self {
+        ExitCode::from(e.exit_code())
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

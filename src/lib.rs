@@ -1,0 +1,72 @@
+//! git-policy: delivery rules for git, enforced by hooks and re-checked in CI.
+//!
+//! `main_entry` parses the command line and runs one command; everything else is a module with
+//! one job (see docs/ARCHITECTURE.md for the data flow).
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod commands;
+pub mod env;
+pub mod error;
+pub mod finding;
+pub mod policy;
+pub mod repo;
+pub mod report;
+pub mod rules;
+pub mod shim;
+pub mod subject;
+pub mod trailers;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use error::{Error, Result};
+
+/// Runs the binary: the hook path skips clap, because hooks must start in milliseconds.
+pub fn main_entry() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let result = match commands::hook::fast_args(&args) {
+        Some(hook_args) => commands::hook::run(&hook_args, &mut err),
+        None => match cli::Cli::try_parse_from(&args) {
+            Ok(cli) => commands::run(cli, &mut out, &mut err),
+            Err(e) => {
+                let code = if e.use_stderr() { error::exit::USAGE } else { error::exit::OK };
+                let _ = e.print();
+                return ExitCode::from(code);
+            }
+        },
+    };
+    let _ = out.flush();
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let _ = print_error(&e, &mut err);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Prints an error with its whole cause chain and its hint.
+pub fn print_error(e: &Error, w: &mut dyn Write) -> std::io::Result<()> {
+    match e {
+        Error::Policy(p) => write!(w, "{p}")?,
+        other => {
+            writeln!(w, "git-policy: error: {other}")?;
+            let mut source = std::error::Error::source(other);
+            while let Some(s) = source {
+                writeln!(w, "  caused by: {s}")?;
+                source = s.source();
+            }
+        }
+    }
+    if let Some(h) = e.hint() {
+        writeln!(w, "  hint: {h}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! The repository facade: the only module that names git2. It returns the crate's own types and
+//! never swallows an error, because a policy tool must fail closed, not pass on partial history.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+pub mod commits;
+
+/// An open repository.
+pub struct Repo {
+    inner: git2::Repository,
+}
+
+fn git_err(context: &str, e: &git2::Error) -> Error {
+    Error::Git { message: format!("{context}: {}", e.message()), hint: None }
+}
+
+impl Repo {
+    /// Opens the repository of the current directory as git would (GIT_DIR, GIT_WORK_TREE,
+    /// linked worktrees, submodules and ceilings all honoured).
+    pub fn discover() -> Result<Self> {
+        git2::Repository::open_from_env().map(|inner| Self { inner }).map_err(|e| {
+            Error::git(
+                format!("not in a git repository ({})", e.message()),
+                "run git-policy inside a repository, or pass --repo DIR",
+            )
+        })
+    }
+
+    /// Opens the repository at or above `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        git2::Repository::discover(dir).map(|inner| Self { inner }).map_err(|e| {
+            Error::git(format!("{} is not in a git repository ({})", dir.display(), e.message()), "pass a directory inside a git repository")
+        })
+    }
+
+    /// The work tree root; `None` for a bare repository.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.inner.workdir()
+    }
+
+    /// Whether the repository is bare.
+    pub fn is_bare(&self) -> bool {
+        self.inner.is_bare()
+    }
+
+    /// This work tree's git dir (for a linked worktree, its private one).
+    pub fn git_dir(&self) -> &Path {
+        self.inner.path()
+    }
+
+    /// The directory shared by all work trees (where hooks and refs live).
+    pub fn common_dir(&self) -> &Path {
+        self.inner.commondir()
+    }
+
+    /// The hooks directory git really uses: `core.hooksPath` if set (relative to the work tree
+    /// root, as git resolves it), else `<common dir>/hooks`.
+    pub fn hooks_dir(&self) -> Result<PathBuf> {
+        match self.config_string("core.hooksPath")? {
+            Some(p) if !p.is_empty() => {
+                let p = expand_home(&p);
+                if p.is_absolute() {
+                    Ok(p)
+                } else {
+                    let base = self.workdir().unwrap_or_else(|| self.common_dir());
+                    Ok(base.join(p))
+                }
+            }
+            _ => Ok(self.common_dir().join("hooks")),
+        }
+    }
+
+    /// A config value as a string, `None` when unset.
+    pub fn config_string(&self, key: &str) -> Result<Option<String>> {
+        let cfg = self.inner.config().map_err(|e| git_err("reading config", &e))?;
+        match cfg.get_string(key) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git_err(&format!("reading config {key}"), &e)),
+        }
+    }
+
+    /// Every value of a multi-valued config key.
+    pub fn config_multi(&self, key: &str) -> Result<Vec<String>> {
+        let cfg = self.inner.config().map_err(|e| git_err("reading config", &e))?;
+        let mut out = Vec::new();
+        let mut entries = cfg.multivar(key, None).map_err(|e| git_err(&format!("reading config {key}"), &e))?;
+        while let Some(entry) = entries.next() {
+            let entry = entry.map_err(|e| git_err(&format!("reading config {key}"), &e))?;
+            if let Some(v) = entry.value() {
+                out.push(v.to_string());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sets a config value in the repository's own config.
+    pub fn set_config(&self, key: &str, value: &str) -> Result<()> {
+        let mut cfg = self.local_config()?;
+        cfg.set_str(key, value).map_err(|e| git_err(&format!("setting {key}"), &e))
+    }
+
+    /// Adds a value to a multi-valued key unless it is there already.
+    pub fn add_config_multi(&self, key: &str, value: &str) -> Result<bool> {
+        if self.config_multi(key)?.iter().any(|v| v == value) {
+            return Ok(false);
+        }
+        let mut cfg = self.local_config()?;
+        let escaped = regex::escape(value);
+        cfg.set_multivar(key, &format!("^{escaped}$"), value).map_err(|e| git_err(&format!("adding {key}"), &e))?;
+        Ok(true)
+    }
+
+    /// Removes a value of a multi-valued key, if present.
+    pub fn remove_config_value(&self, key: &str, value: &str) -> Result<()> {
+        let mut cfg = self.local_config()?;
+        match cfg.remove_multivar(key, &format!("^{}$", regex::escape(value))) {
+            Ok(()) => Ok(()),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(()),
+            Err(e) => Err(git_err(&format!("removing {key}"), &e)),
+        }
+    }
+
+    fn local_config(&self) -> Result<git2::Config> {
+        let cfg = self.inner.config().map_err(|e| git_err("reading config", &e))?;
+        cfg.open_level(git2::ConfigLevel::Local).map_err(|e| git_err("opening the repository config", &e))
+    }
+
+    /// Names of the configured remotes.
+    pub fn remotes(&self) -> Result<Vec<String>> {
+        let names = self.inner.remotes().map_err(|e| git_err("listing remotes", &e))?;
+        Ok(names.iter().flatten().map(str::to_string).collect())
+    }
+
+    /// The short name of the branch HEAD points to; `None` when detached or unborn-detached.
+    pub fn current_branch(&self) -> Result<Option<String>> {
+        match self.inner.find_reference("HEAD") {
+            Ok(head) => Ok(head.symbolic_target().and_then(|t| t.strip_prefix("refs/heads/")).map(str::to_string)),
+            Err(e) => Err(git_err("reading HEAD", &e)),
+        }
+    }
+
+    /// The text of `path` at revision `rev`.
+    pub fn read_blob(&self, rev: &str, path: &str) -> Result<String> {
+        let spec = format!("{rev}:{path}");
+        let obj = self.inner.revparse_single(&spec).map_err(|e| git_err(&format!("cannot resolve `{spec}`"), &e))?;
+        let blob = obj.peel_to_blob().map_err(|e| git_err(&format!("`{spec}` is not a file"), &e))?;
+        String::from_utf8(blob.content().to_vec()).map_err(|_| Error::git(format!("`{spec}` is not UTF-8 text"), "policy files are UTF-8 TOML"))
+    }
+
+    /// Borrows the git2 repository for sibling modules of this facade.
+    pub(crate) fn raw(&self) -> &git2::Repository {
+        &self.inner
+    }
+}
+
+impl crate::policy::BlobReader for Repo {
+    fn read_blob(&self, rev: &str, path: &str) -> std::result::Result<String, String> {
+        Repo::read_blob(self, rev, path).map_err(|e| e.to_string())
+    }
+}
+
+fn expand_home(p: &str) -> PathBuf {
+    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(p),
+    }
+}
