@@ -117,6 +117,22 @@ impl Layer {
     }
 }
 
+impl Layer {
+    /// The position of one entry of this file's `[lock] keys`.
+    pub fn lock_position(&self, key: &str) -> Position {
+        let name = self.source.display();
+        let span = DeTable::parse(&self.text).ok().and_then(|root| {
+            let lock = root.get_ref().iter().find(|(k, _)| k.get_ref().as_ref() == "lock")?.1.get_ref().as_table()?.clone();
+            let keys = lock.iter().find(|(k, _)| k.get_ref().as_ref() == "keys")?.1.get_ref().as_array()?.clone();
+            keys.iter().find(|v| v.get_ref().as_str() == Some(key)).map(|v| v.span())
+        });
+        match span {
+            Some(span) => Position::in_text(&name, &self.text, span),
+            None => self.position(&["lock".to_string(), "keys".to_string()]),
+        }
+    }
+}
+
 /// A loaded policy with what it was made of.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -213,8 +229,15 @@ fn toml_error(name: &str, text: &str, e: &toml::de::Error) -> PolicyError {
             .map_or_else(|| format!("use one of: {}", candidates.join(", ")), |s| format!("did you mean `{s}`?"));
         return PolicyError::new(at, format!("`{word}` is not allowed here")).help(help);
     }
-    let help = if msg.contains("invalid type") {
+    let msg = msg.replace("expected u64", "expected a whole number (0 or more)").replace("expected u8", "expected a severity (1, 2 or 3)");
+    let help = if msg.contains("invalid type") || msg.contains("invalid value") {
         "check the value's type against `git-policy policy schema` (quote strings, no quotes around numbers and booleans)"
+    } else if msg.starts_with("a regular expression string") {
+        "write a pattern string, or a table: { pattern = '...', examples = [\"...\"], counter-examples = [\"...\"] }"
+    } else if msg.starts_with("a percentage") {
+        "write a number from 0 to 100"
+    } else if msg.starts_with("duplicate key") {
+        "a key may appear once per table: remove one of them"
     } else {
         "fix the TOML syntax at this position"
     };
@@ -239,10 +262,9 @@ fn merge(layers: Vec<Layer>) -> Result<Loaded, PolicyErrors> {
                 if !lock::is_tightening(lock::direction(&path), &path, old, &value) {
                     let shown = |v: Option<&toml::Value>| v.map_or_else(|| "its default".to_string(), |v| format!("`{v}`"));
                     let lock_layer = &layers[*lock_idx];
-                    let key_path = ["lock".to_string(), "keys".to_string()];
                     errors.push(
                         PolicyError::new(layer.position(&path), format!("`{}` is locked by {} and may only be tightened, but this changes it from {} to {}", dotted(&path), lock_layer.source.display(), shown(old), shown(Some(&value))))
-                            .related(lock_layer.position(&key_path), format!("`{key}` is locked here"))
+                            .related(lock_layer.lock_position(key), format!("`{key}` is locked here"))
                             .help(format!("keep {} or make it stricter ({})", shown(old), describe(lock::direction(&path)))),
                     );
                     continue;

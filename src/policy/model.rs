@@ -344,7 +344,7 @@ impl Check {
         let regex = match Regex::new(src) {
             Ok(r) => r,
             Err(e) => {
-                let detail = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                let detail = e.to_string().lines().last().unwrap_or_default().trim().trim_start_matches("error: ").to_string();
                 self.fail(
                     path,
                     format!("`{src}` is not a valid regular expression: {detail}"),

@@ -32,24 +32,33 @@ impl Duration {
         let mut total: u64 = 0;
         let mut digits = String::new();
         let mut saw_unit = false;
-        for c in t.chars() {
+        let mut chars = t.chars().peekable();
+        while let Some(c) = chars.next() {
             if c.is_ascii_digit() {
                 digits.push(c);
                 continue;
             }
-            if c == ' ' || c == '_' {
+            if c == '_' {
                 continue;
             }
-            let unit = match c {
-                's' => 1,
-                'm' => 60,
-                'h' => 3600,
-                'd' => 86_400,
-                'w' => 604_800,
-                _ => return Err(format!("unknown unit `{c}`")),
+            let mut word = c.to_string();
+            while let Some(&n) = chars.peek() {
+                if n.is_ascii_digit() || n == '_' {
+                    break;
+                }
+                word.push(n);
+                chars.next();
+            }
+            let unit = match word.as_str() {
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                "d" => 86_400,
+                "w" => 604_800,
+                _ => return Err(format!("`{}` is not a unit", word.trim())),
             };
             if digits.is_empty() {
-                return Err(format!("unit `{c}` has no number before it"));
+                return Err(format!("unit `{word}` has no number before it"));
             }
             let n: u64 = digits.parse().map_err(|_| "number too large".to_string())?;
             total = n
@@ -228,7 +237,7 @@ mod tests {
         assert_eq!(Duration::parse("2d").unwrap().as_secs(), 172_800);
         assert_eq!(Duration::parse("1w").unwrap().as_secs(), 604_800);
         assert_eq!(Duration::parse("1d12h").unwrap().to_string(), "1d12h");
-        for bad in ["", "2", "d", "2x", "99999999999999999999d", "-1d"] {
+        for bad in ["", "2", "d", "2x", "2 days", "99999999999999999999d", "-1d", "1d 2h"] {
             assert!(Duration::parse(bad).is_err(), "{bad}");
         }
     }

@@ -1,0 +1,164 @@
+//! The hooks as git runs them: real commits, real pushes to a local bare remote.
+
+use crate::common::{stderr, Env};
+
+#[test]
+fn commit_msg_runs_on_a_real_commit() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.write(&repo, ".git-policy.toml", "extends = [\"builtin:default\"]\n[commits]\nsubject-max-length = 20\n");
+    env.gp(&repo).arg("install").assert().success();
+    env.git(&repo, &["switch", "-q", "-c", "feat/m"]);
+    let bad = env.commit(&repo, "a.txt", "a", "feat: this subject is far too long");
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("commits.subject-max-length"), "{}", stderr(&bad));
+    let ok = env.git_out(&repo, &["commit", "-q", "-m", "feat: short"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    // Comment lines are stripped before judging, as git strips them.
+    let long_comment = format!("feat: short2\n# {}\n", "x".repeat(200));
+    env.write(&repo, "msg.txt", &long_comment);
+    env.write(&repo, "b.txt", "b");
+    env.git(&repo, &["add", "b.txt"]);
+    let ok = env.git_out(&repo, &["commit", "-q", "-F", "msg.txt", "--cleanup=strip"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+}
+
+#[test]
+fn pre_push_runs_on_a_real_push_and_judges_every_new_commit() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.remote_for(&repo, "remote.git");
+    env.gp(&repo).arg("install").assert().success();
+    env.git(&repo, &["switch", "-q", "-c", "feat/p"]);
+    assert!(env.commit(&repo, "a.txt", "a", "fixup! feat: a").status.success());
+    assert!(env.commit(&repo, "b.txt", "b", "feat: b").status.success());
+    let out = env.git_out(&repo, &["push", "origin", "feat/p"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("commits.forbid-subjects") && err.contains("fixup! feat: a"), "{err}");
+    assert!(err.contains("ref refs/heads/feat/p"), "{err}");
+    env.git(&repo, &["commit", "-q", "--amend", "--no-verify", "-m", "feat: b and a"]);
+    env.git(&repo, &["reset", "-q", "--soft", "HEAD~2"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: a and b"]);
+    let out = env.git_out(&repo, &["push", "origin", "feat/p"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn pre_push_refuses_force_push_and_deletion_of_protected_branches() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.remote_for(&repo, "remote.git");
+    env.gp(&repo).arg("install").assert().success();
+    env.git(&repo, &["commit", "-q", "--no-verify", "--amend", "-m", "chore: rewritten root"]);
+    let out = env.git_out(&repo, &["push", "-f", "origin", "main"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("trunk.force-push"), "{}", stderr(&out));
+    let out = env.git_out(&repo, &["push", "origin", ":main"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("trunk.delete"), "{}", stderr(&out));
+    // A work branch may be force-pushed and deleted.
+    env.git(&repo, &["switch", "-q", "-c", "feat/f"]);
+    assert!(env.commit(&repo, "f.txt", "f", "feat: f").status.success());
+    env.git(&repo, &["push", "-q", "origin", "feat/f"]);
+    env.git(&repo, &["commit", "-q", "--amend", "--no-verify", "-m", "feat: f2"]);
+    env.git(&repo, &["push", "-q", "-f", "origin", "feat/f"]);
+    env.git(&repo, &["push", "-q", "origin", ":feat/f"]);
+}
+
+#[test]
+fn skip_is_honoured_by_hooks_and_shown() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.gp(&repo).arg("install").assert().success();
+    env.write(&repo, "a.txt", "a");
+    env.git(&repo, &["add", "a.txt"]);
+    let mut cmd = std::process::Command::new("git");
+    cmd.current_dir(&repo).env("GIT_CONFIG_GLOBAL", "/dev/null").env("HOME", env.path("home")).env("GIT_POLICY_SKIP", "trunk.protected-commit");
+    let out = cmd.args(["commit", "-q", "-m", "chore: hotfix on main"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("skipped by GIT_POLICY_SKIP: trunk.protected-commit"), "{}", stderr(&out));
+}
+
+#[test]
+fn skip_is_refused_when_the_policy_forbids_it() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.write(&repo, ".git-policy.toml", "extends = [\"builtin:default\"]\n[hooks]\nallow-skip = false\n");
+    env.git(&repo, &["add", ".git-policy.toml"]);
+    env.gp(&repo).env("GIT_POLICY_SKIP", "trunk.protected-commit").args(["hook", "pre-commit"]).assert().code(1).stderr(predicates::str::contains("allow-skip = false"));
+}
+
+#[test]
+fn first_commit_of_a_repository_is_allowed_on_main() {
+    let env = Env::new();
+    let dir = env.path("fresh");
+    std::fs::create_dir_all(&dir).unwrap();
+    env.git(&dir, &["init", "-q", "-b", "main"]);
+    env.gp(&dir).arg("install").assert().success();
+    let out = env.commit(&dir, "a.txt", "a", "chore: start");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let second = env.commit(&dir, "b.txt", "b", "chore: second");
+    assert!(!second.status.success());
+}
+
+#[test]
+fn staged_forbidden_and_large_files_are_refused() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.gp(&repo).arg("install").assert().success();
+    env.git(&repo, &["switch", "-q", "-c", "feat/s"]);
+    let out = env.commit(&repo, "config/.env", "SECRET=1", "feat: config");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("commits.forbid-paths"), "{}", stderr(&out));
+    env.git(&repo, &["rm", "-q", "--cached", "config/.env"]);
+    env.write(&repo, "big.bin", &"x".repeat(5_000_001));
+    env.git(&repo, &["add", "big.bin"]);
+    let out = env.git_out(&repo, &["commit", "-q", "-m", "feat: big"]);
+    assert!(stderr(&out).contains("commits.max-file-size"), "{}", stderr(&out));
+}
+
+#[test]
+fn post_hooks_never_fail_the_command() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.gp(&repo).args(["hook", "post-commit"]).assert().success();
+    env.gp(&repo).args(["hook", "post-rewrite", "amend"]).write_stdin("").assert().success();
+    env.gp(&repo).args(["hook", "no-such-hook"]).assert().code(2);
+}
+
+#[test]
+fn check_judges_every_commit_and_ignores_skip() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.git(&repo, &["switch", "-q", "-c", "feat/c"]);
+    for (f, m) in [("a", "WIP stuff"), ("b", "feat: fine")] {
+        env.write(&repo, f, f);
+        env.git(&repo, &["add", f]);
+        env.git(&repo, &["commit", "-q", "--no-verify", "-m", m]);
+    }
+    let out = env.gp(&repo).env("GIT_POLICY_SKIP", "commits.forbid-subjects").args(["check", "--range", "main..HEAD", "--format", "json"]).assert().code(1).get_output().clone();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["rule"], "commits.forbid-subjects");
+    assert!(stderr(&out).contains("ignored by `check`"));
+    env.gp(&repo).args(["check", "--range", "HEAD~1..HEAD"]).assert().success();
+    env.gp(&repo).args(["check", "--range", "main...HEAD"]).assert().code(2);
+    env.gp(&repo).args(["check", "--range", "nope..HEAD"]).assert().code(3);
+}
+
+#[test]
+fn check_uses_the_base_policy_not_the_changed_one() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.write(&repo, ".git-policy.toml", "extends = [\"builtin:default\"]\n[commits]\nsubject-max-length = 20\n");
+    env.git(&repo, &["add", ".git-policy.toml"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
+    env.git(&repo, &["switch", "-q", "-c", "feat/h"]);
+    env.write(&repo, ".git-policy.toml", "extends = [\"builtin:default\"]\n[commits]\nsubject-max-length = 200\n");
+    env.git(&repo, &["add", ".git-policy.toml"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: loosen the policy so this long subject passes"]);
+    let out = env.gp(&repo).args(["check", "--range", "main..HEAD"]).assert().code(1).get_output().clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("commits.subject-max-length") && text.contains("more than 20"), "{text}");
+    assert!(text.contains("policy from the base commit"), "{text}");
+}
