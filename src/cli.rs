@@ -30,7 +30,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Install git-policy's hooks into the repository.
-    #[command(after_help = "Examples:\n  git-policy install\n  git-policy install --hooks pre-commit,commit-msg\n  git-policy install --server      # in a bare repository: a pre-receive hook")]
+    #[command(
+        after_help = "Examples:\n  git-policy install\n  git-policy install --hooks pre-commit,commit-msg\n  git-policy install --server      # in a bare repository: a pre-receive hook"
+    )]
     Install(InstallArgs),
     /// Remove git-policy's hooks and restore what was there before, byte for byte.
     #[command(after_help = "Example:\n  git-policy uninstall")]
@@ -39,7 +41,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  git-policy hook pre-commit\n  git-policy hook commit-msg .git/COMMIT_EDITMSG")]
     Hook(HookArgs),
     /// Check every commit of a range against the policy (for CI).
-    #[command(after_help = "Examples:\n  git-policy check --range origin/main..HEAD\n  git-policy check --format json")]
+    #[command(
+        after_help = "Examples:\n  git-policy check --range origin/main..HEAD\n  git-policy check --format json"
+    )]
     Check(CheckArgs),
     /// Show what is installed and whether it works.
     #[command(after_help = "Example:\n  git-policy doctor")]

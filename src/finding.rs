@@ -32,7 +32,16 @@ pub struct Finding {
 impl Finding {
     /// A finding with a message and a fix; place it with the builder methods.
     pub fn new(rule: &'static str, level: Level, message: impl Into<String>, help: impl Into<String>) -> Self {
-        Self { rule, level, message: message.into(), commit: None, reference: None, path: None, line: None, help: help.into() }
+        Self {
+            rule,
+            level,
+            message: message.into(),
+            commit: None,
+            reference: None,
+            path: None,
+            line: None,
+            help: help.into(),
+        }
     }
 
     /// Places it on a commit.

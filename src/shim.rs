@@ -38,7 +38,11 @@ pub fn is_known(name: &str) -> bool {
 /// The shim for a hook, with the binary path and fail-open setting filled in.
 pub fn render(name: &str, bin: &Path, fail_open: bool) -> Option<String> {
     let (_, template) = TEMPLATES.iter().find(|(n, _)| *n == name)?;
-    Some(template.replace("@BIN@", &sh_quote(&bin.to_string_lossy())).replace("@FAIL_OPEN@", if fail_open { "1" } else { "0" }))
+    Some(
+        template
+            .replace("@BIN@", &sh_quote(&bin.to_string_lossy()))
+            .replace("@FAIL_OPEN@", if fail_open { "1" } else { "0" }),
+    )
 }
 
 fn sh_quote(s: &str) -> String {
@@ -86,7 +90,9 @@ pub fn inspect(dir: &Path, name: &str) -> State {
         return State::Missing;
     }
     match shim_id(&path) {
-        Some((n, version)) if n == name => State::Ours { version, chained: fs::symlink_metadata(chained_path(dir, name)).is_ok() },
+        Some((n, version)) if n == name => {
+            State::Ours { version, chained: fs::symlink_metadata(chained_path(dir, name)).is_ok() }
+        }
         _ => State::Foreign,
     }
 }

@@ -58,8 +58,15 @@ impl RefUpdate {
             .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
-                [local, new, remote, old] => Ok(Self { local_ref: Some(local.into()), new: new.into(), remote_ref: remote.into(), old: old.into() }),
-                _ => Err(format!("unexpected pre-push input line `{l}` (want: local-ref local-sha remote-ref remote-sha)")),
+                [local, new, remote, old] => Ok(Self {
+                    local_ref: Some(local.into()),
+                    new: new.into(),
+                    remote_ref: remote.into(),
+                    old: old.into(),
+                }),
+                _ => Err(format!(
+                    "unexpected pre-push input line `{l}` (want: local-ref local-sha remote-ref remote-sha)"
+                )),
             })
             .collect()
     }
@@ -70,7 +77,9 @@ impl RefUpdate {
             .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
-                [old, new, name] => Ok(Self { local_ref: None, new: new.into(), remote_ref: name.into(), old: old.into() }),
+                [old, new, name] => {
+                    Ok(Self { local_ref: None, new: new.into(), remote_ref: name.into(), old: old.into() })
+                }
                 _ => Err(format!("unexpected pre-receive input line `{l}` (want: old-sha new-sha ref)")),
             })
             .collect()

@@ -99,10 +99,7 @@ pub struct TrailerConfig {
 impl Default for TrailerConfig {
     /// No extra keys, comment character `#`.
     fn default() -> Self {
-        TrailerConfig {
-            extra_keys: Vec::new(),
-            comment_char: '#',
-        }
+        TrailerConfig { extra_keys: Vec::new(), comment_char: '#' }
     }
 }
 
@@ -149,10 +146,7 @@ pub fn parse(message: &str, config: &TrailerConfig) -> Vec<Trailer> {
             Some(k) => k.to_vec(),
             None => tok.to_vec(),
         };
-        out.push(Trailer {
-            key: bytes_to_string(key),
-            value: bytes_to_string(val),
-        });
+        out.push(Trailer { key: bytes_to_string(key), value: bytes_to_string(val) });
     }
     out
 }
@@ -202,7 +196,7 @@ impl Ctx {
     fn new(message: &str, config: &TrailerConfig) -> Ctx {
         // read_input_file(): strbuf_complete_line(), then C-string semantics.
         let mut buf = message.as_bytes().to_vec();
-        if buf.last().map_or(false, |&b| b != b'\n') {
+        if buf.last().is_some_and(|&b| b != b'\n') {
             buf.push(b'\n');
         }
         if let Some(nul) = buf.iter().position(|&b| b == 0) {
@@ -242,7 +236,7 @@ impl Ctx {
         let mut end = buf.len();
         let mut s = 0;
         while s < buf.len() {
-            if buf[s..].starts_with(b"---") && buf.get(s + 3).map_or(false, |&b| is_space(b)) {
+            if buf[s..].starts_with(b"---") && buf.get(s + 3).is_some_and(|&b| is_space(b)) {
                 end = s;
                 break;
             }
@@ -353,9 +347,10 @@ impl Ctx {
                     continue;
                 }
                 non_trailer_lines += possible_continuation_lines;
-                if recognized_prefix && trailer_lines * 3 >= non_trailer_lines {
-                    return next_line(buf, bol);
-                } else if trailer_lines > 0 && non_trailer_lines == 0 {
+                // git's two conditions: the 25% rule with a recognised key, or trailers only.
+                if (recognized_prefix && trailer_lines * 3 >= non_trailer_lines)
+                    || (trailer_lines > 0 && non_trailer_lines == 0)
+                {
                     return next_line(buf, bol);
                 }
                 return len;
@@ -400,10 +395,7 @@ impl Ctx {
             n -= 1;
         }
         let stem = &tok[..n];
-        self.keys
-            .iter()
-            .find(|k| prefix_matches_ci(stem, k))
-            .map(|k| &k[..])
+        self.keys.iter().find(|k| prefix_matches_ci(stem, k)).map(|k| &k[..])
     }
 }
 
@@ -560,10 +552,7 @@ mod tests {
     }
 
     fn keys(ks: &[&str]) -> TrailerConfig {
-        TrailerConfig {
-            extra_keys: ks.iter().map(|s| s.to_string()).collect(),
-            comment_char: '#',
-        }
+        TrailerConfig { extra_keys: ks.iter().map(|s| s.to_string()).collect(), comment_char: '#' }
     }
 
     // ---- Reference table 4.4 rows (all checked against git 2.47.3) ----
@@ -587,10 +576,7 @@ mod tests {
 
     #[test]
     fn mixed_block_without_git_generated_is_rejected() {
-        assert_eq!(
-            p("subj\n\nReviewed-by: x\nReviewed-by: y\nAcked-by: z\nnot a trailer line"),
-            kv(&[])
-        );
+        assert_eq!(p("subj\n\nReviewed-by: x\nReviewed-by: y\nAcked-by: z\nnot a trailer line"), kv(&[]));
         assert_eq!(p("subj\n\nThis fixes it.\nReviewed-by: Alice"), kv(&[]));
     }
 
@@ -603,18 +589,12 @@ mod tests {
         // Missing space after the colon is not git-generated either.
         assert_eq!(p("subj\n\nSigned-off-by:x\nn1\nn2"), kv(&[]));
         // Non-trailer lines are dropped from the output.
-        assert_eq!(
-            p("subj\n\nn1\nA: b\nn2\nSigned-off-by: x"),
-            kv(&[("A", "b"), ("Signed-off-by", "x")])
-        );
+        assert_eq!(p("subj\n\nn1\nA: b\nn2\nSigned-off-by: x"), kv(&[("A", "b"), ("Signed-off-by", "x")]));
     }
 
     #[test]
     fn cherry_pick_line_counts_but_is_not_output() {
-        assert_eq!(
-            p("subj\n\ntext\n(cherry picked from commit abc123)\nReviewed-by: r"),
-            kv(&[("Reviewed-by", "r")])
-        );
+        assert_eq!(p("subj\n\ntext\n(cherry picked from commit abc123)\nReviewed-by: r"), kv(&[("Reviewed-by", "r")]));
         let msg = "subj\n\n(cherry picked from commit abc123)\n";
         assert_eq!(p(msg), kv(&[]));
         assert_eq!(block_range(msg, &TrailerConfig::default()), Some(6..msg.len()));
@@ -639,20 +619,14 @@ mod tests {
 
     #[test]
     fn continuation_after_signoff_is_not_counted() {
-        assert_eq!(
-            p("subj\n\nSigned-off-by: x\n  cont\nn1\nn2\nn3"),
-            kv(&[("Signed-off-by", "x cont")])
-        );
+        assert_eq!(p("subj\n\nSigned-off-by: x\n  cont\nn1\nn2\nn3"), kv(&[("Signed-off-by", "x cont")]));
     }
 
     #[test]
     fn comment_breaks_continuation() {
         // The comment turns the pending continuation into a non-trailer.
         assert_eq!(p("subj\n\nA: b\n# c\n  cont\nD: e"), kv(&[]));
-        assert_eq!(
-            p("subj\n\nA: b\n# c\n  cont\nSigned-off-by: e"),
-            kv(&[("A", "b"), ("Signed-off-by", "e")])
-        );
+        assert_eq!(p("subj\n\nA: b\n# c\n  cont\nSigned-off-by: e"), kv(&[("A", "b"), ("Signed-off-by", "e")]));
     }
 
     #[test]
@@ -678,10 +652,7 @@ mod tests {
 
     #[test]
     fn empty_values() {
-        assert_eq!(
-            p("s\n\nA:\nB:   \nC: d  \n"),
-            kv(&[("A", ""), ("B", ""), ("C", "d")])
-        );
+        assert_eq!(p("s\n\nA:\nB:   \nC: d  \n"), kv(&[("A", ""), ("B", ""), ("C", "d")]));
     }
 
     #[test]
@@ -696,26 +667,14 @@ mod tests {
 
     #[test]
     fn custom_comment_char() {
-        let cfg = TrailerConfig {
-            extra_keys: vec![],
-            comment_char: ';',
-        };
+        let cfg = TrailerConfig { extra_keys: vec![], comment_char: ';' };
         assert_eq!(pc("s\n\nA: b\n; c\nC: d\n", &cfg), kv(&[("A", "b"), ("C", "d")]));
         assert_eq!(pc("s\n\nA: b\n# c\nC: d\n", &cfg), kv(&[]));
-        let cfg = TrailerConfig {
-            extra_keys: vec![],
-            comment_char: '§',
-        };
+        let cfg = TrailerConfig { extra_keys: vec![], comment_char: '§' };
         assert_eq!(pc("s\n\nA: b\n§ c\nC: d\n", &cfg), kv(&[("A", "b"), ("C", "d")]));
         // An alphanumeric comment char hides real trailers.
-        let cfg = TrailerConfig {
-            extra_keys: vec![],
-            comment_char: 'S',
-        };
-        assert_eq!(
-            pc("s\n\nA: b\nSigned-off-by: c\nC: d\n", &cfg),
-            kv(&[("A", "b"), ("C", "d")])
-        );
+        let cfg = TrailerConfig { extra_keys: vec![], comment_char: 'S' };
+        assert_eq!(pc("s\n\nA: b\nSigned-off-by: c\nC: d\n", &cfg), kv(&[("A", "b"), ("C", "d")]));
     }
 
     #[test]
@@ -742,10 +701,7 @@ mod tests {
 
     #[test]
     fn last_paragraph_only() {
-        assert_eq!(
-            p("subj\n\nReviewed-by: early\n\nbody\n\nAcked-by: late"),
-            kv(&[("Acked-by", "late")])
-        );
+        assert_eq!(p("subj\n\nReviewed-by: early\n\nbody\n\nAcked-by: late"), kv(&[("Acked-by", "late")]));
     }
 
     #[test]
@@ -802,10 +758,7 @@ mod tests {
         // CR before the LF: no longer a scissors line, just a comment.
         assert_eq!(p(&format!("s\n\nA: b\n{}\r\nC: d\n", sc)), kv(&[("A", "b"), ("C", "d")]));
         assert_eq!(p("s\n\nA: b\nConflicts:\n\tfoo\n"), kv(&[("A", "b")]));
-        assert_eq!(
-            p("s\n\nA: b\nConflicts:\n\tfoo\nC: d\n"),
-            kv(&[("A", "b"), ("Conflicts", "foo"), ("C", "d")])
-        );
+        assert_eq!(p("s\n\nA: b\nConflicts:\n\tfoo\nC: d\n"), kv(&[("A", "b"), ("Conflicts", "foo"), ("C", "d")]));
     }
 
     #[test]
@@ -832,18 +785,12 @@ mod tests {
 
     #[test]
     fn key_is_helper() {
-        let t = Trailer {
-            key: "Signed-off-by".into(),
-            value: "x".into(),
-        };
+        let t = Trailer { key: "Signed-off-by".into(), value: "x".into() };
         assert!(t.key_is("signed-off-by"));
         assert!(t.key_is("SIGNED-OFF-BY:"));
         assert!(!t.key_is("Signed-off"));
         assert!(!t.key_is(""));
-        let t = Trailer {
-            key: "Ünï".into(),
-            value: String::new(),
-        };
+        let t = Trailer { key: "Ünï".into(), value: String::new() };
         assert!(t.key_is("Ünï"));
         assert!(!t.key_is("ünï"));
     }
@@ -893,31 +840,43 @@ mod tests {
     #[test]
     fn no_panics_on_arbitrary_bytes() {
         let alphabet: &[&[u8]] = &[
-            b"\n", b"\n", b"\n", b"\r", b"\r\n", b" ", b"\t", b":", b":", b"-", b"---", b"#",
-            b"a", b"B", b"1", b"Key", b"Signed-off-by: ", b"(cherry picked from commit ",
-            b"\0", b"\x0b", b"\xff", b"\xc3\xa9", b"\xe2\x82", b"Conflicts:\n",
-            b"# ------------------------ >8 ------------------------\n", b"=", b"//", b";",
+            b"\n",
+            b"\n",
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b" ",
+            b"\t",
+            b":",
+            b":",
+            b"-",
+            b"---",
+            b"#",
+            b"a",
+            b"B",
+            b"1",
+            b"Key",
+            b"Signed-off-by: ",
+            b"(cherry picked from commit ",
+            b"\0",
+            b"\x0b",
+            b"\xff",
+            b"\xc3\xa9",
+            b"\xe2\x82",
+            b"Conflicts:\n",
+            b"# ------------------------ >8 ------------------------\n",
+            b"=",
+            b"//",
+            b";",
         ];
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let cfgs = [
             TrailerConfig::default(),
             keys(&["Reviewed-by", "a", ""]),
-            TrailerConfig {
-                extra_keys: vec!["K".into()],
-                comment_char: ':',
-            },
-            TrailerConfig {
-                extra_keys: vec![],
-                comment_char: '\n',
-            },
-            TrailerConfig {
-                extra_keys: vec!["\0".into(), ":".into()],
-                comment_char: '\0',
-            },
-            TrailerConfig {
-                extra_keys: vec![],
-                comment_char: 'é',
-            },
+            TrailerConfig { extra_keys: vec!["K".into()], comment_char: ':' },
+            TrailerConfig { extra_keys: vec![], comment_char: '\n' },
+            TrailerConfig { extra_keys: vec!["\0".into(), ":".into()], comment_char: '\0' },
+            TrailerConfig { extra_keys: vec![], comment_char: 'é' },
         ];
         for _ in 0..20_000 {
             let mut bytes = Vec::new();
@@ -1045,7 +1004,9 @@ mod tests {
                 b'f' => self.word("false", Json::Bool(false)),
                 _ => {
                     let start = self.i;
-                    while self.i < self.s.len() && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                    while self.i < self.s.len()
+                        && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                    {
                         self.i += 1;
                     }
                     let t = std::str::from_utf8(&self.s[start..self.i]).unwrap();
@@ -1109,7 +1070,9 @@ mod tests {
 
     #[test]
     fn json_parser_self_check() {
-        let v = JsonParser::parse(r#"{"a": ["x\u0000\r\n\"\\", "\ud83d\ude00é"], "b": null, "c": [1, -2.5e0, true, false], "d": {}}"#);
+        let v = JsonParser::parse(
+            r#"{"a": ["x\u0000\r\n\"\\", "\ud83d\ude00é"], "b": null, "c": [1, -2.5e0, true, false], "d": {}}"#,
+        );
         assert_eq!(v.get("a").unwrap().arr()[0].str(), "x\0\r\n\"\\");
         assert_eq!(v.get("a").unwrap().arr()[1].str(), "😀é");
         assert_eq!(v.get("b"), Some(&Json::Null));

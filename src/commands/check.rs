@@ -26,10 +26,15 @@ pub struct Range {
 /// Splits `BASE..HEAD`; three dots are refused because they mean something else to git.
 pub fn parse_range(text: &str) -> Result<(String, String)> {
     if text.contains("...") {
-        return Err(Error::usage(format!("`{text}` uses three dots"), "write BASE..HEAD (two dots): the commits of HEAD that are not in BASE"));
+        return Err(Error::usage(
+            format!("`{text}` uses three dots"),
+            "write BASE..HEAD (two dots): the commits of HEAD that are not in BASE",
+        ));
     }
     match text.split_once("..") {
-        Some((b, h)) if !b.is_empty() => Ok((b.to_string(), if h.is_empty() { "HEAD".to_string() } else { h.to_string() })),
+        Some((b, h)) if !b.is_empty() => {
+            Ok((b.to_string(), if h.is_empty() { "HEAD".to_string() } else { h.to_string() }))
+        }
         _ => Err(Error::usage(format!("`{text}` is not a range"), "write BASE..HEAD, e.g. origin/main..HEAD")),
     }
 }
@@ -42,19 +47,34 @@ pub fn detect_range(repo: &Repo, explicit: Option<&str>) -> Result<Range> {
         return Ok(Range { base, head, source: "--range".into(), branch: repo.current_branch()? });
     }
     if let (Some(base), Some(head)) = (var("GIT_POLICY_BASE"), var("GIT_POLICY_HEAD")) {
-        return Ok(Range { base, head, source: "GIT_POLICY_BASE/GIT_POLICY_HEAD".into(), branch: var("GIT_POLICY_BRANCH") });
+        return Ok(Range {
+            base,
+            head,
+            source: "GIT_POLICY_BASE/GIT_POLICY_HEAD".into(),
+            branch: var("GIT_POLICY_BRANCH"),
+        });
     }
     if var("GITHUB_ACTIONS").is_some() {
         match var("GITHUB_EVENT_NAME").as_deref() {
             Some("pull_request" | "pull_request_target") => {
                 if let Some(base_ref) = var("GITHUB_BASE_REF") {
-                    return Ok(Range { base: format!("origin/{base_ref}"), head: "HEAD".into(), source: format!("GitHub Actions pull_request into {base_ref}"), branch: var("GITHUB_HEAD_REF") });
+                    return Ok(Range {
+                        base: format!("origin/{base_ref}"),
+                        head: "HEAD".into(),
+                        source: format!("GitHub Actions pull_request into {base_ref}"),
+                        branch: var("GITHUB_HEAD_REF"),
+                    });
                 }
             }
             Some("push") => {
                 if let Some((before, after)) = github_push_event()? {
                     if !crate::subject::is_zero(&before) {
-                        return Ok(Range { base: before, head: after, source: "GitHub Actions push event (before..after)".into(), branch: var("GITHUB_REF_NAME") });
+                        return Ok(Range {
+                            base: before,
+                            head: after,
+                            source: "GitHub Actions push event (before..after)".into(),
+                            branch: var("GITHUB_REF_NAME"),
+                        });
                     }
                 }
             }
@@ -62,7 +82,12 @@ pub fn detect_range(repo: &Repo, explicit: Option<&str>) -> Result<Range> {
         }
     }
     if let (Some(base), Some(head)) = (var("CI_MERGE_REQUEST_DIFF_BASE_SHA"), var("CI_COMMIT_SHA")) {
-        return Ok(Range { base, head, source: "GitLab CI merge request".into(), branch: var("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") });
+        return Ok(Range {
+            base,
+            head,
+            source: "GitLab CI merge request".into(),
+            branch: var("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"),
+        });
     }
     let loaded = super::load_policy(Some(repo))?;
     for b in &loaded.policy.trunk.branches {
@@ -70,7 +95,12 @@ pub fn detect_range(repo: &Repo, explicit: Option<&str>) -> Result<Range> {
             if let Ok(id) = repo.resolve_commit(&candidate) {
                 let head = repo.resolve_commit("HEAD")?;
                 let base = repo.merge_base(&id, &head)?.unwrap_or(id);
-                return Ok(Range { base, head: "HEAD".into(), source: format!("merge base with {candidate}"), branch: repo.current_branch()? });
+                return Ok(Range {
+                    base,
+                    head: "HEAD".into(),
+                    source: format!("merge base with {candidate}"),
+                    branch: repo.current_branch()?,
+                });
             }
         }
     }
@@ -80,7 +110,8 @@ pub fn detect_range(repo: &Repo, explicit: Option<&str>) -> Result<Range> {
 fn github_push_event() -> Result<Option<(String, String)>> {
     let Some(path) = crate::env::var("GITHUB_EVENT_PATH") else { return Ok(None) };
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(format!("reading {path}"), e))?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::usage(format!("{path} is not JSON: {e}"), "GitHub writes the event payload there"))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::usage(format!("{path} is not JSON: {e}"), "GitHub writes the event payload there"))?;
     Ok(match (v["before"].as_str(), v["after"].as_str()) {
         (Some(b), Some(a)) => Some((b.to_string(), a.to_string())),
         _ => None,
@@ -112,7 +143,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     }
     let notes = vec![
         format!("checking {} commit(s) of {}..{} ({})", commits.len(), short(&base), short(&head), range.source),
-        format!("policy from the base commit: {}", loaded.layers.iter().map(|l| l.source.display()).collect::<Vec<_>>().join(" -> ")),
+        format!(
+            "policy from the base commit: {}",
+            loaded.layers.iter().map(|l| l.source.display()).collect::<Vec<_>>().join(" -> ")
+        ),
     ];
     let subject = format!("check {}..{}", short(&base), short(&head));
     let report = Report { subject: &subject, findings: &findings, skipped: &[], notes: &notes };

@@ -44,7 +44,9 @@ pub fn run(args: &DoctorArgs, out: &mut dyn Write) -> Result<u8> {
             let (state, ok) = match shim::inspect(&dir, hook) {
                 State::Missing => ("missing".to_string(), false),
                 State::Foreign => ("foreign (not git-policy's)".to_string(), false),
-                State::Ours { version, .. } if version < shim::VERSION => (format!("stale (shim v{version}, this binary writes v{})", shim::VERSION), false),
+                State::Ours { version, .. } if version < shim::VERSION => {
+                    (format!("stale (shim v{version}, this binary writes v{})", shim::VERSION), false)
+                }
                 State::Ours { chained: true, .. } => ("ours, with a chained hook that runs first".to_string(), true),
                 State::Ours { .. } => ("ours".to_string(), true),
             };
@@ -73,7 +75,17 @@ pub fn run(args: &DoctorArgs, out: &mut dyn Write) -> Result<u8> {
             }
         }
     }
-    let d = Diagnosis { version: env!("CARGO_PKG_VERSION"), binary: bin, hooks_dir: dir.display().to_string(), hooks, policy_files, policy, policy_ok, notes_refspecs, problems };
+    let d = Diagnosis {
+        version: env!("CARGO_PKG_VERSION"),
+        binary: bin,
+        hooks_dir: dir.display().to_string(),
+        hooks,
+        policy_files,
+        policy,
+        policy_ok,
+        notes_refspecs,
+        problems,
+    };
     match args.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &d).map_err(|e| io_err(e.into()))?;

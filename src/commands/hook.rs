@@ -37,7 +37,10 @@ fn can_block(name: &str) -> bool {
 /// Runs hook `args[0]` with git's arguments `args[1..]`; returns the exit code.
 pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     let Some(name) = args.first().map(String::as_str).filter(|n| shim::is_known(n)) else {
-        return Err(Error::usage(format!("unknown hook `{}`", args.first().map_or("", String::as_str)), "hooks: pre-commit, commit-msg, pre-push, post-commit, post-rewrite, pre-receive"));
+        return Err(Error::usage(
+            format!("unknown hook `{}`", args.first().map_or("", String::as_str)),
+            "hooks: pre-commit, commit-msg, pre-push, post-commit, post-rewrite, pre-receive",
+        ));
     };
     let git_args = &args[1..];
     let mut stdin = Vec::new();
@@ -57,8 +60,20 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     let findings = match name {
         "pre-commit" => pre_commit(&repo, policy)?,
         "commit-msg" => commit_msg(&repo, policy, git_args)?,
-        "pre-push" => push(&repo, policy, &RefUpdate::parse_pre_push(&stdin).map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-push hook"))?, git_args.first().map(String::as_str))?,
-        "pre-receive" => push(&repo, policy, &RefUpdate::parse_pre_receive(&stdin).map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-receive hook"))?, None)?,
+        "pre-push" => push(
+            &repo,
+            policy,
+            &RefUpdate::parse_pre_push(&stdin)
+                .map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-push hook"))?,
+            git_args.first().map(String::as_str),
+        )?,
+        "pre-receive" => push(
+            &repo,
+            policy,
+            &RefUpdate::parse_pre_receive(&stdin)
+                .map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-receive hook"))?,
+            None,
+        )?,
         _ => Vec::new(),
     };
     if !can_block(name) {
@@ -82,7 +97,8 @@ fn finish(name: &str, policy: &Policy, mut findings: Vec<Finding>, err: &mut dyn
     let report = Report { subject: name, findings: &findings, skipped: &skipped, notes: &notes };
     if !findings.is_empty() || !skipped.is_empty() || !notes.is_empty() {
         use std::io::IsTerminal;
-        report::render(Format::Text, &report, Style::for_terminal(std::io::stderr().is_terminal()), err).map_err(super::io_err)?;
+        report::render(Format::Text, &report, Style::for_terminal(std::io::stderr().is_terminal()), err)
+            .map_err(super::io_err)?;
     }
     Ok(report.exit_code())
 }
@@ -112,13 +128,20 @@ fn run_chained(name: &str, git_args: &[String], stdin: &[u8], err: &mut dyn Writ
 }
 
 fn pre_commit(repo: &Repo, policy: &Policy) -> Result<Vec<Finding>> {
-    let staged = Staged { branch: repo.current_branch()?, unborn: repo.head_commit()?.is_none(), changes: repo.staged_changes()? };
+    let staged = Staged {
+        branch: repo.current_branch()?,
+        unborn: repo.head_commit()?.is_none(),
+        changes: repo.staged_changes()?,
+    };
     Ok(rules::staged::check(policy, &staged))
 }
 
 fn commit_msg(repo: &Repo, policy: &Policy, git_args: &[String]) -> Result<Vec<Finding>> {
     let Some(file) = git_args.first() else {
-        return Err(Error::usage("commit-msg needs the message file", "git passes it; by hand: git-policy hook commit-msg .git/COMMIT_EDITMSG"));
+        return Err(Error::usage(
+            "commit-msg needs the message file",
+            "git passes it; by hand: git-policy hook commit-msg .git/COMMIT_EDITMSG",
+        ));
     };
     let raw = std::fs::read(file).map_err(|e| Error::io(format!("reading {file}"), e))?;
     let text = clean_message(&String::from_utf8_lossy(&raw), repo.config_string("core.commentChar")?.as_deref());
@@ -183,7 +206,11 @@ fn push(repo: &Repo, policy: &Policy, updates: &[RefUpdate], remote: Option<&str
         for id in repo.commits_between(std::slice::from_ref(&u.new), &exclude)? {
             let info = repo.commit_info(&id)?;
             let changes = repo.commit_changes(&id)?;
-            out.extend(rules::commit::check(policy, &info, Some(&changes), on_branch).into_iter().map(|f| f.reference(u.remote_ref.clone())));
+            out.extend(
+                rules::commit::check(policy, &info, Some(&changes), on_branch)
+                    .into_iter()
+                    .map(|f| f.reference(u.remote_ref.clone())),
+            );
         }
     }
     Ok(out)

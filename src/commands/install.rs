@@ -26,12 +26,18 @@ pub fn install(args: &InstallArgs, out: &mut dyn Write) -> Result<u8> {
         ));
     }
     if args.server && !repo.is_bare() {
-        return Err(Error::usage("--server installs a pre-receive hook, which only a bare (server) repository runs", "run it in the bare repository your team pushes to"));
+        return Err(Error::usage(
+            "--server installs a pre-receive hook, which only a bare (server) repository runs",
+            "run it in the bare repository your team pushes to",
+        ));
     }
     let default: &[&str] = if args.server { shim::SERVER_HOOKS } else { shim::CLIENT_HOOKS };
     let hooks: Vec<String> = args.hooks.clone().unwrap_or_else(|| default.iter().map(|s| s.to_string()).collect());
     if let Some(bad) = hooks.iter().find(|h| !shim::is_known(h)) {
-        return Err(Error::usage(format!("git-policy has no `{bad}` hook"), "hooks: pre-commit, commit-msg, pre-push, post-commit, post-rewrite (and pre-receive with --server)"));
+        return Err(Error::usage(
+            format!("git-policy has no `{bad}` hook"),
+            "hooks: pre-commit, commit-msg, pre-push, post-commit, post-rewrite (and pre-receive with --server)",
+        ));
     }
     let policy = super::load_policy(Some(&repo))?.policy;
     let bin = std::env::current_exe().map_err(|e| Error::io("finding the git-policy binary", e))?;
@@ -46,8 +52,12 @@ pub fn install(args: &InstallArgs, out: &mut dyn Write) -> Result<u8> {
                     Installed::Created => "installed".to_string(),
                     Installed::Unchanged => "already installed".to_string(),
                     Installed::Updated => "updated".to_string(),
-                    Installed::Chained => format!("installed; the existing hook runs first (kept as {name}{})", shim::CHAINED_SUFFIX),
-                    Installed::Replaced(backup) => format!("installed; the existing hook was replaced and kept as {}", backup.display()),
+                    Installed::Chained => {
+                        format!("installed; the existing hook runs first (kept as {name}{})", shim::CHAINED_SUFFIX)
+                    }
+                    Installed::Replaced(backup) => {
+                        format!("installed; the existing hook was replaced and kept as {}", backup.display())
+                    }
                 };
                 writeln!(out, "{name}: {what}").map_err(io_err)?;
             }
@@ -62,7 +72,10 @@ pub fn install(args: &InstallArgs, out: &mut dyn Write) -> Result<u8> {
     if !conflicts.is_empty() {
         let list: Vec<String> = conflicts.iter().map(|p| p.display().to_string()).collect();
         return Err(Error::usage(
-            format!("not installed over foreign hooks that cannot be chained (a chained hook is there already): {}", list.join(", ")),
+            format!(
+                "not installed over foreign hooks that cannot be chained (a chained hook is there already): {}",
+                list.join(", ")
+            ),
             "look at them; `git-policy install --force` replaces them and keeps each as NAME.git-policy-backup",
         ));
     }
@@ -89,7 +102,8 @@ pub fn uninstall(out: &mut dyn Write) -> Result<u8> {
     let repo = Repo::discover()?;
     let dir = repo.hooks_dir()?;
     for name in shim::CLIENT_HOOKS.iter().chain(shim::SERVER_HOOKS) {
-        let done = shim::uninstall_one(&dir, name).map_err(|e| Error::io(format!("removing {}", dir.join(name).display()), e))?;
+        let done = shim::uninstall_one(&dir, name)
+            .map_err(|e| Error::io(format!("removing {}", dir.join(name).display()), e))?;
         let what = match done {
             Removed::NotOurs => continue,
             Removed::Removed => "removed",

@@ -72,7 +72,10 @@ fn show(loaded: &Loaded, format: Format, out: &mut dyn Write) -> Result<u8> {
         .iter()
         .map(|r| {
             let path = vec!["rules".to_string(), r.id.to_string()];
-            let set_by = loaded.origin.get(&path).map_or_else(|| "built-in default".to_string(), |&i| loaded.layers[i].position(&path).to_string());
+            let set_by = loaded
+                .origin
+                .get(&path)
+                .map_or_else(|| "built-in default".to_string(), |&i| loaded.layers[i].position(&path).to_string());
             ShownRule { id: r.id, level: loaded.policy.level(r.id), set_by, summary: r.summary }
         })
         .collect();
@@ -113,7 +116,10 @@ fn validate(file: Option<PathBuf>, out: &mut dyn Write) -> Result<u8> {
     let source = match file {
         Some(f) => {
             if !f.exists() {
-                return Err(Error::usage(format!("{} does not exist", f.display()), "name a policy file, e.g. .git-policy.toml"));
+                return Err(Error::usage(
+                    format!("{} does not exist", f.display()),
+                    "name a policy file, e.g. .git-policy.toml",
+                ));
             }
             Source::File(f)
         }
@@ -134,12 +140,17 @@ fn init(path: Option<PathBuf>, out: &mut dyn Write) -> Result<u8> {
         Some(p) => p,
         None => {
             let repo = Repo::discover()?;
-            let root = repo.workdir().ok_or_else(|| Error::usage("a bare repository has no work tree for a policy file", "pass --out FILE"))?;
+            let root = repo.workdir().ok_or_else(|| {
+                Error::usage("a bare repository has no work tree for a policy file", "pass --out FILE")
+            })?;
             root.join(crate::policy::FILE_NAME)
         }
     };
     if path.exists() {
-        return Err(Error::usage(format!("{} exists already; not overwriting it", path.display()), "edit it, or remove it first"));
+        return Err(Error::usage(
+            format!("{} exists already; not overwriting it", path.display()),
+            "edit it, or remove it first",
+        ));
     }
     std::fs::write(&path, crate::policy::STARTER).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     writeln!(out, "wrote {}; check it with `git-policy policy validate`", path.display()).map_err(io_err)?;

@@ -65,7 +65,8 @@ impl Source {
         if let Some(name) = entry.strip_prefix("builtin:") {
             return Source::Builtin(name.to_string());
         }
-        let is_path = entry.starts_with("./") || entry.starts_with("../") || entry.starts_with('/') || !entry.contains(':');
+        let is_path =
+            entry.starts_with("./") || entry.starts_with("../") || entry.starts_with('/') || !entry.contains(':');
         if !is_path {
             let (rev, path) = entry.split_once(':').unwrap_or((entry, ""));
             return Source::Blob { rev: rev.to_string(), path: path.to_string() };
@@ -122,7 +123,8 @@ impl Layer {
     pub fn lock_position(&self, key: &str) -> Position {
         let name = self.source.display();
         let span = DeTable::parse(&self.text).ok().and_then(|root| {
-            let lock = root.get_ref().iter().find(|(k, _)| k.get_ref().as_ref() == "lock")?.1.get_ref().as_table()?.clone();
+            let lock =
+                root.get_ref().iter().find(|(k, _)| k.get_ref().as_ref() == "lock")?.1.get_ref().as_table()?.clone();
             let keys = lock.iter().find(|(k, _)| k.get_ref().as_ref() == "keys")?.1.get_ref().as_array()?.clone();
             keys.iter().find(|v| v.get_ref().as_str() == Some(key)).map(|v| v.span())
         });
@@ -170,8 +172,11 @@ fn collect(
     };
     if let Some(first) = stack.iter().position(|s| *s == source) {
         let chain: Vec<String> = stack[first..].iter().map(Source::display).chain([name.clone()]).collect();
-        return Err(PolicyErrors(vec![PolicyError::new(at(), format!("`extends` forms a cycle: {}", chain.join(" -> ")))
-            .help("remove one of these `extends` entries so that no file extends itself")]));
+        return Err(PolicyErrors(vec![PolicyError::new(
+            at(),
+            format!("`extends` forms a cycle: {}", chain.join(" -> ")),
+        )
+        .help("remove one of these `extends` entries so that no file extends itself")]));
     }
     let text = read(&source, blobs).map_err(|why| {
         PolicyErrors(vec![PolicyError::new(at(), format!("cannot read policy `{name}`: {why}"))
@@ -229,7 +234,9 @@ fn toml_error(name: &str, text: &str, e: &toml::de::Error) -> PolicyError {
             .map_or_else(|| format!("use one of: {}", candidates.join(", ")), |s| format!("did you mean `{s}`?"));
         return PolicyError::new(at, format!("`{word}` is not allowed here")).help(help);
     }
-    let msg = msg.replace("expected u64", "expected a whole number (0 or more)").replace("expected u8", "expected a severity (1, 2 or 3)");
+    let msg = msg
+        .replace("expected u64", "expected a whole number (0 or more)")
+        .replace("expected u8", "expected a severity (1, 2 or 3)");
     let help = if msg.contains("invalid type") || msg.contains("invalid value") {
         "check the value's type against `git-policy policy schema` (quote strings, no quotes around numbers and booleans)"
     } else if msg.starts_with("a regular expression string") {
@@ -260,18 +267,33 @@ fn merge(layers: Vec<Layer>) -> Result<Loaded, PolicyErrors> {
             if let Some((key, lock_idx)) = locks.iter().find(|(k, _)| lock::covers(k, &path)) {
                 let old = get(&merged, &path);
                 if !lock::is_tightening(lock::direction(&path), &path, old, &value) {
-                    let shown = |v: Option<&toml::Value>| v.map_or_else(|| "its default".to_string(), |v| format!("`{v}`"));
+                    let shown =
+                        |v: Option<&toml::Value>| v.map_or_else(|| "its default".to_string(), |v| format!("`{v}`"));
                     let lock_layer = &layers[*lock_idx];
                     errors.push(
-                        PolicyError::new(layer.position(&path), format!("`{}` is locked by {} and may only be tightened, but this changes it from {} to {}", dotted(&path), lock_layer.source.display(), shown(old), shown(Some(&value))))
-                            .related(lock_layer.lock_position(key), format!("`{key}` is locked here"))
-                            .help(format!("keep {} or make it stricter ({})", shown(old), describe(lock::direction(&path)))),
+                        PolicyError::new(
+                            layer.position(&path),
+                            format!(
+                                "`{}` is locked by {} and may only be tightened, but this changes it from {} to {}",
+                                dotted(&path),
+                                lock_layer.source.display(),
+                                shown(old),
+                                shown(Some(&value))
+                            ),
+                        )
+                        .related(lock_layer.lock_position(key), format!("`{key}` is locked here"))
+                        .help(format!(
+                            "keep {} or make it stricter ({})",
+                            shown(old),
+                            describe(lock::direction(&path))
+                        )),
                     );
                     continue;
                 }
             }
             if path[0] == "lock" {
-                let mut keys: Vec<toml::Value> = get(&merged, &path).and_then(|v| v.as_array()).cloned().unwrap_or_default();
+                let mut keys: Vec<toml::Value> =
+                    get(&merged, &path).and_then(|v| v.as_array()).cloned().unwrap_or_default();
                 for v in value.as_array().into_iter().flatten() {
                     if !keys.contains(v) {
                         keys.push(v.clone());
@@ -283,7 +305,8 @@ fn merge(layers: Vec<Layer>) -> Result<Loaded, PolicyErrors> {
             }
             origin.insert(path, idx);
         }
-        for key in layer.table.get("lock").and_then(|l| l.get("keys")).and_then(|k| k.as_array()).into_iter().flatten() {
+        for key in layer.table.get("lock").and_then(|l| l.get("keys")).and_then(|k| k.as_array()).into_iter().flatten()
+        {
             if let Some(k) = key.as_str() {
                 locks.push((k.to_string(), idx));
             }
@@ -293,7 +316,8 @@ fn merge(layers: Vec<Layer>) -> Result<Loaded, PolicyErrors> {
         return Err(PolicyErrors(errors));
     }
     let raw = RawPolicy::deserialize(toml::Value::Table(merged.clone())).map_err(|e| {
-        let top = layers.last().map_or_else(|| Position::whole_file("policy"), |l| Position::whole_file(&l.source.display()));
+        let top =
+            layers.last().map_or_else(|| Position::whole_file("policy"), |l| Position::whole_file(&l.source.display()));
         PolicyErrors(vec![PolicyError::new(top, format!("the merged policy is not valid: {e}"))])
     })?;
     let policy = Policy::from_raw(&raw).map_err(|invalid| {
@@ -343,7 +367,13 @@ fn locate(layers: &[Layer], origin: &BTreeMap<Vec<String>, usize>, path: &[Strin
 /// A key path written as TOML would: `rules."branch.max-age"`.
 pub fn dotted(path: &[String]) -> String {
     path.iter()
-        .map(|s| if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') { s.clone() } else { format!("\"{s}\"") })
+        .map(|s| {
+            if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                s.clone()
+            } else {
+                format!("\"{s}\"")
+            }
+        })
         .collect::<Vec<_>>()
         .join(".")
 }

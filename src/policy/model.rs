@@ -344,7 +344,8 @@ impl Check {
         let regex = match Regex::new(src) {
             Ok(r) => r,
             Err(e) => {
-                let detail = e.to_string().lines().last().unwrap_or_default().trim().trim_start_matches("error: ").to_string();
+                let detail =
+                    e.to_string().lines().last().unwrap_or_default().trim().trim_start_matches("error: ").to_string();
                 self.fail(
                     path,
                     format!("`{src}` is not a valid regular expression: {detail}"),
@@ -356,11 +357,19 @@ impl Check {
         let mut ok = true;
         for ex in examples.iter().filter(|ex| !regex.is_match(ex)) {
             ok = false;
-            self.fail(path, format!("pattern `{src}` does not match its example `{ex}`"), Some("fix the pattern, or the example".into()));
+            self.fail(
+                path,
+                format!("pattern `{src}` does not match its example `{ex}`"),
+                Some("fix the pattern, or the example".into()),
+            );
         }
         for ex in counter.iter().filter(|ex| regex.is_match(ex)) {
             ok = false;
-            self.fail(path, format!("pattern `{src}` matches its counter-example `{ex}`"), Some("fix the pattern, or the counter-example".into()));
+            self.fail(
+                path,
+                format!("pattern `{src}` matches its counter-example `{ex}`"),
+                Some("fix the pattern, or the counter-example".into()),
+            );
         }
         ok.then_some(Pattern { regex })
     }
@@ -373,7 +382,11 @@ impl Check {
                 Ok(glob) => {
                     b.add(glob);
                 }
-                Err(e) => self.fail(path, format!("`{g}` is not a valid glob: {}", e.kind()), Some("use `*` within a directory, `**` across directories, `{a,b}` for alternatives".into())),
+                Err(e) => self.fail(
+                    path,
+                    format!("`{g}` is not a valid glob: {}", e.kind()),
+                    Some("use `*` within a directory, `**` across directories, `{a,b}` for alternatives".into()),
+                ),
             }
         }
         match b.build() {
@@ -388,14 +401,26 @@ impl Check {
     fn duration(&mut self, path: &[&str], raw: Option<&String>) -> Option<Duration> {
         let text = raw?;
         Duration::parse(text)
-            .map_err(|e| self.fail(path, format!("`{text}` is not a duration: {e}"), Some("write a number and a unit: `90m`, `36h`, `2d`, `1w` (s, m, h, d, w)".into())))
+            .map_err(|e| {
+                self.fail(
+                    path,
+                    format!("`{text}` is not a duration: {e}"),
+                    Some("write a number and a unit: `90m`, `36h`, `2d`, `1w` (s, m, h, d, w)".into()),
+                )
+            })
             .ok()
     }
 
     fn size(&mut self, path: &[&str], raw: Option<&String>) -> Option<Size> {
         let text = raw?;
         Size::parse(text)
-            .map_err(|e| self.fail(path, format!("`{text}` is not a size: {e}"), Some("write a number and a unit: `512KB`, `5MB`, `1GiB`".into())))
+            .map_err(|e| {
+                self.fail(
+                    path,
+                    format!("`{text}` is not a size: {e}"),
+                    Some("write a number and a unit: `512KB`, `5MB`, `1GiB`".into()),
+                )
+            })
             .ok()
     }
 
@@ -407,7 +432,13 @@ impl Check {
             RawPercent::Text(t) => Percent::parse(t),
         };
         parsed
-            .map_err(|e| self.fail(path, format!("not a percentage: {e}"), Some("write a number from 0 to 100, such as 95 or 99.5".into())))
+            .map_err(|e| {
+                self.fail(
+                    path,
+                    format!("not a percentage: {e}"),
+                    Some("write a number from 0 to 100, such as 95 or 99.5".into()),
+                )
+            })
             .ok()
     }
 }
@@ -419,17 +450,26 @@ impl Policy {
         let trunk = raw.trunk.as_ref();
         let branches = trunk.and_then(|t| t.branches.clone()).unwrap_or_else(|| vec!["main".into()]);
         if branches.is_empty() {
-            c.fail(&["trunk", "branches"], "no trunk branch is named".into(), Some("name at least one, e.g. branches = [\"main\"]".into()));
+            c.fail(
+                &["trunk", "branches"],
+                "no trunk branch is named".into(),
+                Some("name at least one, e.g. branches = [\"main\"]".into()),
+            );
         }
         let protected_default = branches.clone();
         let trunk = Trunk {
-            protected: c.globs(&["trunk", "protected"], Some(trunk.and_then(|t| t.protected.as_ref()).unwrap_or(&protected_default))),
+            protected: c.globs(
+                &["trunk", "protected"],
+                Some(trunk.and_then(|t| t.protected.as_ref()).unwrap_or(&protected_default)),
+            ),
             branches,
         };
 
         let b = raw.branch.as_ref();
         let branch = Branch {
-            name_pattern: b.and_then(|b| b.name_pattern.as_ref()).and_then(|p| c.pattern(&["branch", "name-pattern"], p)),
+            name_pattern: b
+                .and_then(|b| b.name_pattern.as_ref())
+                .and_then(|p| c.pattern(&["branch", "name-pattern"], p)),
             exempt: c.globs(&["branch", "exempt"], b.and_then(|b| b.exempt.as_ref())),
             max_age: c.duration(&["branch", "max-age"], b.and_then(|b| b.max_age.as_ref())),
             max_ahead: b.and_then(|b| b.max_ahead),
@@ -440,7 +480,9 @@ impl Policy {
         let m = raw.commits.as_ref();
         let commits = Commits {
             subject_max_length: m.and_then(|m| m.subject_max_length),
-            subject_pattern: m.and_then(|m| m.subject_pattern.as_ref()).and_then(|p| c.pattern(&["commits", "subject-pattern"], p)),
+            subject_pattern: m
+                .and_then(|m| m.subject_pattern.as_ref())
+                .and_then(|p| c.pattern(&["commits", "subject-pattern"], p)),
             forbid_subjects: m
                 .and_then(|m| m.forbid_subjects.as_ref())
                 .map(|ps| ps.iter().filter_map(|p| c.pattern(&["commits", "forbid-subjects"], p)).collect())
@@ -455,11 +497,19 @@ impl Policy {
             branch_max_lines: m.and_then(|m| m.branch_max_lines),
             forbid_paths: c.globs(&["commits", "forbid-paths"], m.and_then(|m| m.forbid_paths.as_ref())),
             max_file_size: c.size(&["commits", "max-file-size"], m.and_then(|m| m.max_file_size.as_ref())),
-            author_email: m.and_then(|m| m.author_email.as_ref()).and_then(|p| c.pattern(&["commits", "author-email"], p)),
-            committer_email: m.and_then(|m| m.committer_email.as_ref()).and_then(|p| c.pattern(&["commits", "committer-email"], p)),
+            author_email: m
+                .and_then(|m| m.author_email.as_ref())
+                .and_then(|p| c.pattern(&["commits", "author-email"], p)),
+            committer_email: m
+                .and_then(|m| m.committer_email.as_ref())
+                .and_then(|p| c.pattern(&["commits", "committer-email"], p)),
         };
         if commits.signed && commits.allowed_signers.is_none() {
-            c.fail(&["commits", "signed"], "signed = true needs an allowed-signers file to verify against".into(), Some("add allowed-signers = \".github/allowed_signers\" to [commits]".into()));
+            c.fail(
+                &["commits", "signed"],
+                "signed = true needs an allowed-signers file to verify against".into(),
+                Some("add allowed-signers = \".github/allowed_signers\" to [commits]".into()),
+            );
         }
 
         let review = review(&mut c, raw.review.as_ref());
@@ -484,12 +534,18 @@ impl Policy {
         let rel = raw.release.as_ref();
         let release = Release {
             min_coverage: c.percent(&["release", "min-coverage"], rel.and_then(|r| r.min_coverage.as_ref())),
-            block_on_open_severities: rel.and_then(|r| r.block_on_open_severities.clone()).unwrap_or_else(|| vec![1, 2]),
+            block_on_open_severities: rel
+                .and_then(|r| r.block_on_open_severities.clone())
+                .unwrap_or_else(|| vec![1, 2]),
             forbid_rolled_back: rel.and_then(|r| r.forbid_rolled_back).unwrap_or(true),
         };
         for s in &release.block_on_open_severities {
             if !(1..=3).contains(s) {
-                c.fail(&["release", "block-on-open-severities"], format!("severity {s} does not exist"), Some("severities are 1, 2 and 3".into()));
+                c.fail(
+                    &["release", "block-on-open-severities"],
+                    format!("severity {s} does not exist"),
+                    Some("severities are 1, 2 and 3".into()),
+                );
             }
         }
 
@@ -499,29 +555,51 @@ impl Policy {
             allow_skip: h.and_then(|h| h.allow_skip).unwrap_or(true),
         };
 
-        let mut levels: BTreeMap<&'static str, Level> = catalogue::RULES.iter().map(|r| (r.id, r.default_level)).collect();
+        let mut levels: BTreeMap<&'static str, Level> =
+            catalogue::RULES.iter().map(|r| (r.id, r.default_level)).collect();
         for (id, level) in raw.rules.iter().flatten() {
             match catalogue::find(id) {
                 Some(info) => {
                     levels.insert(info.id, level_of(*level));
                 }
                 None => {
-                    let hint = super::error::did_you_mean(id, catalogue::RULES.iter().map(|r| r.id))
-                        .map_or_else(|| "run `git-policy policy show` for the list of rule ids".to_string(), |s| format!("did you mean `{s}`?"));
+                    let hint = super::error::did_you_mean(id, catalogue::RULES.iter().map(|r| r.id)).map_or_else(
+                        || "run `git-policy policy show` for the list of rule ids".to_string(),
+                        |s| format!("did you mean `{s}`?"),
+                    );
                     c.fail(&["rules", id], format!("unknown rule `{id}`"), Some(hint));
                 }
             }
         }
         for key in raw.lock.iter().flat_map(|l| l.keys.iter().flatten()) {
             if !super::lock::is_known_key(key) {
-                c.fail(&["lock", "keys"], format!("`{key}` is neither a policy key nor a rule id"), Some("lock dotted key paths such as `review.approvals`, or rule ids such as `branch.max-age`".into()));
+                c.fail(
+                    &["lock", "keys"],
+                    format!("`{key}` is neither a policy key nor a rule id"),
+                    Some(
+                        "lock dotted key paths such as `review.approvals`, or rule ids such as `branch.max-age`".into(),
+                    ),
+                );
             }
         }
 
         if !c.errors.is_empty() {
             return Err(c.errors);
         }
-        Ok(Policy { trunk, branch, commits, review, coverage, lead_time, deploy, services, incidents, release, hooks, levels })
+        Ok(Policy {
+            trunk,
+            branch,
+            commits,
+            review,
+            coverage,
+            lead_time,
+            deploy,
+            services,
+            incidents,
+            release,
+            hooks,
+            levels,
+        })
     }
 }
 
@@ -559,16 +637,28 @@ fn review(c: &mut Check, r: Option<&raw::RawReview>) -> Review {
         teams: r.teams.clone().unwrap_or_default(),
     };
     if review.require_signed && review.allowed_signers.is_none() {
-        c.fail(&["review", "require-signed"], "require-signed = true needs an allowed-signers file".into(), Some("add allowed-signers = \".github/allowed_signers\" to [review]".into()));
+        c.fail(
+            &["review", "require-signed"],
+            "require-signed = true needs an allowed-signers file".into(),
+            Some("add allowed-signers = \".github/allowed_signers\" to [review]".into()),
+        );
     }
     for o in review.owners.iter().flat_map(|o| &o.owners).chain(&review.policy_owners) {
         let known = if let Some(h) = o.strip_prefix('@') {
-            if h.contains('/') { review.teams.contains_key(o) || review.teams.contains_key(h) } else { review.people.contains_key(o) || review.people.contains_key(h) }
+            if h.contains('/') {
+                review.teams.contains_key(o) || review.teams.contains_key(h)
+            } else {
+                review.people.contains_key(o) || review.people.contains_key(h)
+            }
         } else {
             o.contains('@')
         };
         if !known {
-            c.fail(&["review", "owners"], format!("owner `{o}` is not an email, a handle in [review.people] or a team in [review.teams]"), Some("add it to [review.people] or [review.teams], or write an email".into()));
+            c.fail(
+                &["review", "owners"],
+                format!("owner `{o}` is not an email, a handle in [review.people] or a team in [review.teams]"),
+                Some("add it to [review.people] or [review.teams], or write an email".into()),
+            );
         }
     }
     review
@@ -589,7 +679,10 @@ fn coverage(c: &mut Check, r: &raw::RawCoverage) -> Coverage {
         })
         .collect();
     Coverage {
-        reports: r.reports.clone().unwrap_or_else(|| vec!["lcov.info".into(), "coverage.xml".into(), "coverage.out".into()]),
+        reports: r
+            .reports
+            .clone()
+            .unwrap_or_else(|| vec!["lcov.info".into(), "coverage.xml".into(), "coverage.out".into()]),
         min_total: c.percent(&["coverage", "min-total"], r.min_total.as_ref()),
         min_branch: c.percent(&["coverage", "min-branch"], r.min_branch.as_ref()),
         min_file: c.percent(&["coverage", "min-file"], r.min_file.as_ref()),
@@ -605,10 +698,15 @@ fn coverage(c: &mut Check, r: &raw::RawCoverage) -> Coverage {
 }
 
 fn deploy(c: &mut Check, d: Option<&raw::RawDeploy>) -> Deploy {
-    let rings = d.and_then(|d| d.rings.clone()).unwrap_or_else(|| vec!["internal".into(), "preview".into(), "ga".into()]);
+    let rings =
+        d.and_then(|d| d.rings.clone()).unwrap_or_else(|| vec!["internal".into(), "preview".into(), "ga".into()]);
     let production = d.and_then(|d| d.production.clone()).unwrap_or_else(|| rings.last().cloned().unwrap_or_default());
     if !rings.contains(&production) {
-        c.fail(&["deploy", "production"], format!("production ring `{production}` is not one of the rings {rings:?}"), Some("name one of [deploy] rings".into()));
+        c.fail(
+            &["deploy", "production"],
+            format!("production ring `{production}` is not one of the rings {rings:?}"),
+            Some("name one of [deploy] rings".into()),
+        );
     }
     let mut bake = BTreeMap::new();
     for (ring, text) in d.and_then(|d| d.bake.as_ref()).into_iter().flatten() {
@@ -629,11 +727,17 @@ fn incidents(c: &mut Check, i: Option<&raw::RawIncidents>) -> Incidents {
         (3, "degraded, with a workaround", 24 * 3600),
     ]
     .into_iter()
-    .map(|(n, d, s)| (n, Severity { description: d.into(), respond_within: Duration::from_secs(s), restore_within: None }))
+    .map(|(n, d, s)| {
+        (n, Severity { description: d.into(), respond_within: Duration::from_secs(s), restore_within: None })
+    })
     .collect();
     for (key, raw) in i.and_then(|i| i.severity.as_ref()).into_iter().flatten() {
         let Some(n) = key.parse::<u8>().ok().filter(|n| (1..=3).contains(n)) else {
-            c.fail(&["incidents", "severity", key], format!("`{key}` is not a severity"), Some("severities are 1, 2 and 3".into()));
+            c.fail(
+                &["incidents", "severity", key],
+                format!("`{key}` is not a severity"),
+                Some("severities are 1, 2 and 3".into()),
+            );
             continue;
         };
         let Some(entry) = severity.get_mut(&n) else { continue };
@@ -643,7 +747,8 @@ fn incidents(c: &mut Check, i: Option<&raw::RawIncidents>) -> Incidents {
         if let Some(d) = c.duration(&["incidents", "severity", key, "respond-within"], raw.respond_within.as_ref()) {
             entry.respond_within = d;
         }
-        entry.restore_within = c.duration(&["incidents", "severity", key, "restore-within"], raw.restore_within.as_ref());
+        entry.restore_within =
+            c.duration(&["incidents", "severity", key, "restore-within"], raw.restore_within.as_ref());
     }
     Incidents {
         severity,

@@ -131,9 +131,7 @@ impl Size {
             "" => return Err("a size needs a unit (B, KB, MB, GB, KiB, MiB, GiB)".into()),
             other => return Err(format!("unknown size unit `{other}`")),
         };
-        n.checked_mul(mult)
-            .map(|bytes| Self { bytes })
-            .ok_or_else(|| "size too large".into())
+        n.checked_mul(mult).map(|bytes| Self { bytes }).ok_or_else(|| "size too large".into())
     }
 }
 
@@ -141,7 +139,7 @@ impl fmt::Display for Size {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.bytes;
         for (unit, len) in [("GB", 1_000_000_000u64), ("MB", 1_000_000), ("KB", 1000)] {
-            if b >= len && b % len == 0 {
+            if b >= len && b.is_multiple_of(len) {
                 return write!(f, "{}{unit}", b / len);
             }
         }
@@ -159,10 +157,7 @@ pub struct Percent {
 impl Percent {
     /// The exact ratio `part / whole` as a percentage; `None` when `whole` is zero.
     pub fn ratio(part: u64, whole: u64) -> Option<Self> {
-        (whole != 0).then(|| Self {
-            num: u128::from(part) * 100,
-            den: u128::from(whole),
-        })
+        (whole != 0).then(|| Self { num: u128::from(part) * 100, den: u128::from(whole) })
     }
 
     /// Parses a decimal such as `95`, `94.5` or `99.99%` without going through floating point.

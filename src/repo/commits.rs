@@ -10,10 +10,12 @@ pub type CommitId = String;
 impl Repo {
     /// The commit a revision names.
     pub fn resolve_commit(&self, rev: &str) -> Result<CommitId> {
-        let obj = self
-            .raw()
-            .revparse_single(rev)
-            .map_err(|e| Error::git(format!("cannot resolve `{rev}`: {}", e.message()), "name a branch, tag or commit id that exists here (fetch it first in CI)"))?;
+        let obj = self.raw().revparse_single(rev).map_err(|e| {
+            Error::git(
+                format!("cannot resolve `{rev}`: {}", e.message()),
+                "name a branch, tag or commit id that exists here (fetch it first in CI)",
+            )
+        })?;
         let commit = obj.peel_to_commit().map_err(|e| git_err(&format!("`{rev}` is not a commit"), &e))?;
         Ok(commit.id().to_string())
     }
@@ -121,7 +123,10 @@ impl Repo {
             Ok(p) => Some(p.tree().map_err(|e| git_err("reading tree", &e))?),
             Err(_) => None,
         };
-        let diff = self.raw().diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), None).map_err(|e| git_err("diffing commit", &e))?;
+        let diff = self
+            .raw()
+            .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), None)
+            .map_err(|e| git_err("diffing commit", &e))?;
         Ok(changes_of(&diff))
     }
 
@@ -133,7 +138,10 @@ impl Repo {
             Err(e) => return Err(git_err("reading HEAD", &e)),
         };
         let index = self.raw().index().map_err(|e| git_err("reading the index", &e))?;
-        let diff = self.raw().diff_tree_to_index(head_tree.as_ref(), Some(&index), None).map_err(|e| git_err("diffing the index", &e))?;
+        let diff = self
+            .raw()
+            .diff_tree_to_index(head_tree.as_ref(), Some(&index), None)
+            .map_err(|e| git_err("diffing the index", &e))?;
         Ok(changes_of(&diff))
     }
 }

@@ -31,7 +31,10 @@ impl Repo {
     /// Opens the repository at or above `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         git2::Repository::discover(dir).map(|inner| Self { inner }).map_err(|e| {
-            Error::git(format!("{} is not in a git repository ({})", dir.display(), e.message()), "pass a directory inside a git repository")
+            Error::git(
+                format!("{} is not in a git repository ({})", dir.display(), e.message()),
+                "pass a directory inside a git repository",
+            )
         })
     }
 
@@ -147,7 +150,8 @@ impl Repo {
         let spec = format!("{rev}:{path}");
         let obj = self.inner.revparse_single(&spec).map_err(|e| git_err(&format!("cannot resolve `{spec}`"), &e))?;
         let blob = obj.peel_to_blob().map_err(|e| git_err(&format!("`{spec}` is not a file"), &e))?;
-        String::from_utf8(blob.content().to_vec()).map_err(|_| Error::git(format!("`{spec}` is not UTF-8 text"), "policy files are UTF-8 TOML"))
+        String::from_utf8(blob.content().to_vec())
+            .map_err(|_| Error::git(format!("`{spec}` is not UTF-8 text"), "policy files are UTF-8 TOML"))
     }
 
     /// Borrows the git2 repository for sibling modules of this facade.

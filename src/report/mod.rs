@@ -120,7 +120,8 @@ fn text(report: &Report<'_>, style: Style, out: &mut dyn Write) -> io::Result<()
         let verdict = if e > 0 { style.paint("1;31", "failed") } else { style.paint("1;33", "passed with warnings") };
         writeln!(out, "git-policy {}: {verdict} ({e} error{}, {w} warning{})", report.subject, plural(e), plural(w))?;
         if e > 0 {
-            let mut ids: Vec<&str> = report.findings.iter().filter(|f| f.level == Level::Error).map(|f| f.rule).collect();
+            let mut ids: Vec<&str> =
+                report.findings.iter().filter(|f| f.level == Level::Error).map(|f| f.rule).collect();
             ids.dedup();
             writeln!(out, "  to skip locally (CI checks again): GIT_POLICY_SKIP={} git ...", ids.join(","))?;
         }

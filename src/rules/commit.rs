@@ -10,7 +10,8 @@ use super::message::{self, Scope};
 
 /// Runs the per-commit rules; `on_branch` says whether the commit is on a work branch (for `linear`).
 pub fn check(policy: &Policy, info: &CommitInfo, changes: Option<&[FileChange]>, on_branch: bool) -> Vec<Finding> {
-    let msg = Message { text: &info.message, author_email: Some(&info.author_email), author_name: Some(&info.author_name) };
+    let msg =
+        Message { text: &info.message, author_email: Some(&info.author_email), author_name: Some(&info.author_name) };
     let mut out = message::check(policy, &msg, Scope::Landing);
     let c = &policy.commits;
     if let Some(p) = &c.author_email {
@@ -20,11 +21,21 @@ pub fn check(policy: &Policy, info: &CommitInfo, changes: Option<&[FileChange]>,
     }
     if let Some(p) = &c.committer_email {
         if !p.is_match(&info.committer_email) {
-            out.extend(finding(policy, "commits.committer-email", format!("committer email <{}> does not match `{}`", info.committer_email, p.as_str()), "set user.email and recommit (git rebase --exec 'git commit --amend --no-edit --reset-author')".into()));
+            out.extend(finding(
+                policy,
+                "commits.committer-email",
+                format!("committer email <{}> does not match `{}`", info.committer_email, p.as_str()),
+                "set user.email and recommit (git rebase --exec 'git commit --amend --no-edit --reset-author')".into(),
+            ));
         }
     }
     if on_branch && policy.branch.linear && info.parent_count >= 2 {
-        out.extend(finding(policy, "branch.linear", format!("merge commit with {} parents on a branch", info.parent_count), "rebase on trunk instead of merging it in: git rebase <trunk>".into()));
+        out.extend(finding(
+            policy,
+            "branch.linear",
+            format!("merge commit with {} parents on a branch", info.parent_count),
+            "rebase on trunk instead of merging it in: git rebase <trunk>".into(),
+        ));
     }
     if let Some(ch) = changes {
         out.extend(super::staged::changes(policy, ch, None));

@@ -23,12 +23,30 @@ pub fn check(policy: &Policy, update: &RefUpdate, ancestry: Ancestry) -> Vec<Fin
     let Some(branch) = update.branch() else { return out };
     let protected = policy.trunk.protected.is_match(branch);
     if protected && update.is_delete() {
-        out.extend(finding(policy, "trunk.delete", format!("`{branch}` is protected and cannot be deleted"), "protected branches stay; ask an admin if it really must go".into()));
+        out.extend(finding(
+            policy,
+            "trunk.delete",
+            format!("`{branch}` is protected and cannot be deleted"),
+            "protected branches stay; ask an admin if it really must go".into(),
+        ));
     } else if protected && !update.is_create() {
         match ancestry {
             Ancestry::FastForward => {}
-            Ancestry::Rewrite => out.extend(finding(policy, "trunk.force-push", format!("push would rewrite `{branch}` (not a fast-forward)"), format!("never force-push a protected branch: git pull --rebase origin {branch}, then push again")),),
-            Ancestry::Unknown => out.extend(finding(policy, "trunk.force-push", format!("cannot tell whether the push to `{branch}` is a fast-forward: its current tip {} is not here", &update.old[..update.old.len().min(12)]), format!("fetch first (git fetch origin {branch}), then push again"))),
+            Ancestry::Rewrite => out.extend(finding(
+                policy,
+                "trunk.force-push",
+                format!("push would rewrite `{branch}` (not a fast-forward)"),
+                format!("never force-push a protected branch: git pull --rebase origin {branch}, then push again"),
+            )),
+            Ancestry::Unknown => out.extend(finding(
+                policy,
+                "trunk.force-push",
+                format!(
+                    "cannot tell whether the push to `{branch}` is a fast-forward: its current tip {} is not here",
+                    &update.old[..update.old.len().min(12)]
+                ),
+                format!("fetch first (git fetch origin {branch}), then push again"),
+            )),
         }
     }
     if !update.is_delete() {

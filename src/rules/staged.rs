@@ -8,7 +8,9 @@ use super::finding;
 
 /// Whether a branch is trunk, protected or exempt, and so not a work branch.
 pub fn is_work_branch(policy: &Policy, branch: &str) -> bool {
-    !policy.trunk.branches.iter().any(|b| b == branch) && !policy.trunk.protected.is_match(branch) && !policy.branch.exempt.is_match(branch)
+    !policy.trunk.branches.iter().any(|b| b == branch)
+        && !policy.trunk.protected.is_match(branch)
+        && !policy.branch.exempt.is_match(branch)
 }
 
 /// The branch-name rule, shared by pre-commit, pre-push and check.
@@ -58,22 +60,45 @@ pub fn changes(policy: &Policy, changes: &[crate::subject::FileChange], commit: 
     for ch in changes.iter().filter(|ch| !ch.deleted) {
         if c.forbid_paths.is_match(&ch.path) {
             out.extend(
-                finding(policy, "commits.forbid-paths", format!("`{}` matches a forbidden path", ch.path), format!("unstage it (git restore --staged {0}) and add it to .gitignore; forbidden: {1}", ch.path, c.forbid_paths.patterns().join(", ")))
-                    .map(|f| place(f.path(ch.path.clone(), None))),
+                finding(
+                    policy,
+                    "commits.forbid-paths",
+                    format!("`{}` matches a forbidden path", ch.path),
+                    format!(
+                        "unstage it (git restore --staged {0}) and add it to .gitignore; forbidden: {1}",
+                        ch.path,
+                        c.forbid_paths.patterns().join(", ")
+                    ),
+                )
+                .map(|f| place(f.path(ch.path.clone(), None))),
             );
         }
         if let Some(max) = c.max_file_size {
             if ch.size > max.as_bytes() {
                 out.extend(
-                    finding(policy, "commits.max-file-size", format!("`{}` is {} bytes, over the limit of {max}", ch.path, ch.size), "keep large files out of git (git LFS, an artifact store), or raise [commits] max-file-size".into())
-                        .map(|f| place(f.path(ch.path.clone(), None))),
+                    finding(
+                        policy,
+                        "commits.max-file-size",
+                        format!("`{}` is {} bytes, over the limit of {max}", ch.path, ch.size),
+                        "keep large files out of git (git LFS, an artifact store), or raise [commits] max-file-size"
+                            .into(),
+                    )
+                    .map(|f| place(f.path(ch.path.clone(), None))),
                 );
             }
         }
     }
     if let Some(max) = c.max_files {
         if changes.len() as u64 > max {
-            out.extend(finding(policy, "commits.max-files", format!("{} files changed, more than {max}", changes.len()), "split the change into smaller commits".into()).map(place));
+            out.extend(
+                finding(
+                    policy,
+                    "commits.max-files",
+                    format!("{} files changed, more than {max}", changes.len()),
+                    "split the change into smaller commits".into(),
+                )
+                .map(place),
+            );
         }
     }
     out
@@ -90,7 +115,11 @@ mod tests {
     }
 
     fn staged(branch: &str, files: &[(&str, u64)]) -> Staged {
-        Staged { branch: Some(branch.into()), unborn: false, changes: files.iter().map(|(p, s)| FileChange { path: (*p).into(), size: *s, deleted: false }).collect() }
+        Staged {
+            branch: Some(branch.into()),
+            unborn: false,
+            changes: files.iter().map(|(p, s)| FileChange { path: (*p).into(), size: *s, deleted: false }).collect(),
+        }
     }
 
     #[test]
@@ -113,7 +142,11 @@ mod tests {
         let f = check(&p, &staged("feat/x", &[("config/.env", 1), ("big.bin", 6_000_000), ("ok.rs", 5_000_000)]));
         let ids: Vec<_> = f.iter().map(|f| (f.rule, f.path.as_deref().unwrap_or(""))).collect();
         assert_eq!(ids, [("commits.forbid-paths", "config/.env"), ("commits.max-file-size", "big.bin")]);
-        let deleted = Staged { branch: Some("feat/x".into()), unborn: false, changes: vec![FileChange { path: ".env".into(), size: 0, deleted: true }] };
+        let deleted = Staged {
+            branch: Some("feat/x".into()),
+            unborn: false,
+            changes: vec![FileChange { path: ".env".into(), size: 0, deleted: true }],
+        };
         assert!(check(&p, &deleted).is_empty(), "deleting a forbidden file is the fix, not a violation");
     }
 }

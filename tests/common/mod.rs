@@ -14,9 +14,25 @@ pub struct Env {
 }
 
 const SCRUB: &[&str] = &[
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_POLICY_SKIP", "GIT_POLICY_FILE", "GIT_POLICY_NOW", "GIT_POLICY_BASE",
-    "GIT_POLICY_HEAD", "GIT_POLICY_BRANCH", "GIT_POLICY_HOOK_PATH", "GITHUB_ACTIONS", "GITHUB_EVENT_NAME", "GITHUB_BASE_REF",
-    "GITHUB_HEAD_REF", "GITHUB_EVENT_PATH", "GITHUB_REF_NAME", "CI_MERGE_REQUEST_DIFF_BASE_SHA", "CI_COMMIT_SHA", "NO_COLOR",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_POLICY_SKIP",
+    "GIT_POLICY_FILE",
+    "GIT_POLICY_NOW",
+    "GIT_POLICY_BASE",
+    "GIT_POLICY_HEAD",
+    "GIT_POLICY_BRANCH",
+    "GIT_POLICY_HOOK_PATH",
+    "GITHUB_ACTIONS",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_BASE_REF",
+    "GITHUB_HEAD_REF",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_REF_NAME",
+    "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+    "CI_COMMIT_SHA",
+    "NO_COLOR",
 ];
 
 impl Env {
@@ -55,7 +71,12 @@ impl Env {
     /// Runs git and insists it succeeds; returns stdout.
     pub fn git(&self, cwd: &Path, args: &[&str]) -> String {
         let out = self.git_out(cwd, args);
-        assert!(out.status.success(), "git {args:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim_end().to_string()
     }
 

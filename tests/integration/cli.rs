@@ -7,7 +7,19 @@ fn help_documents_exit_codes_and_every_command_has_an_example() {
     let env = Env::new();
     let top = env.gp(env.tmp.path()).arg("--help").assert().success().get_output().clone();
     assert!(stdout(&top).contains("Exit codes:") && stdout(&top).contains("3  a git or I/O error"));
-    for cmd in [&["install"][..], &["uninstall"], &["hook"], &["check"], &["doctor"], &["completions"], &["man"], &["policy", "show"], &["policy", "validate"], &["policy", "init"], &["policy", "schema"]] {
+    for cmd in [
+        &["install"][..],
+        &["uninstall"],
+        &["hook"],
+        &["check"],
+        &["doctor"],
+        &["completions"],
+        &["man"],
+        &["policy", "show"],
+        &["policy", "validate"],
+        &["policy", "init"],
+        &["policy", "schema"],
+    ] {
         let out = env.gp(env.tmp.path()).args(cmd).arg("--help").assert().success().get_output().clone();
         assert!(stdout(&out).contains("Example"), "{cmd:?} has no example");
     }
@@ -18,7 +30,11 @@ fn usage_errors_exit_2() {
     let env = Env::new();
     env.gp(env.tmp.path()).arg("no-such-command").assert().code(2);
     env.gp(env.tmp.path()).args(["check", "--format", "yaml"]).assert().code(2);
-    env.gp(env.tmp.path()).args(["doctor"]).assert().code(3).stderr(predicates::str::contains("not in a git repository"));
+    env.gp(env.tmp.path())
+        .args(["doctor"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("not in a git repository"));
 }
 
 #[test]

@@ -74,7 +74,10 @@ fn skip_is_honoured_by_hooks_and_shown() {
     env.write(&repo, "a.txt", "a");
     env.git(&repo, &["add", "a.txt"]);
     let mut cmd = std::process::Command::new("git");
-    cmd.current_dir(&repo).env("GIT_CONFIG_GLOBAL", "/dev/null").env("HOME", env.path("home")).env("GIT_POLICY_SKIP", "trunk.protected-commit");
+    cmd.current_dir(&repo)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", env.path("home"))
+        .env("GIT_POLICY_SKIP", "trunk.protected-commit");
     let out = cmd.args(["commit", "-q", "-m", "chore: hotfix on main"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("skipped by GIT_POLICY_SKIP: trunk.protected-commit"), "{}", stderr(&out));
@@ -86,7 +89,12 @@ fn skip_is_refused_when_the_policy_forbids_it() {
     let repo = env.repo("r");
     env.write(&repo, ".git-policy.toml", "extends = [\"builtin:default\"]\n[hooks]\nallow-skip = false\n");
     env.git(&repo, &["add", ".git-policy.toml"]);
-    env.gp(&repo).env("GIT_POLICY_SKIP", "trunk.protected-commit").args(["hook", "pre-commit"]).assert().code(1).stderr(predicates::str::contains("allow-skip = false"));
+    env.gp(&repo)
+        .env("GIT_POLICY_SKIP", "trunk.protected-commit")
+        .args(["hook", "pre-commit"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("allow-skip = false"));
 }
 
 #[test]
@@ -137,7 +145,14 @@ fn check_judges_every_commit_and_ignores_skip() {
         env.git(&repo, &["add", f]);
         env.git(&repo, &["commit", "-q", "--no-verify", "-m", m]);
     }
-    let out = env.gp(&repo).env("GIT_POLICY_SKIP", "commits.forbid-subjects").args(["check", "--range", "main..HEAD", "--format", "json"]).assert().code(1).get_output().clone();
+    let out = env
+        .gp(&repo)
+        .env("GIT_POLICY_SKIP", "commits.forbid-subjects")
+        .args(["check", "--range", "main..HEAD", "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["rule"], "commits.forbid-subjects");
     assert!(stderr(&out).contains("ignored by `check`"));

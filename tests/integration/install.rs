@@ -141,7 +141,10 @@ fn missing_binary_fails_closed_or_open_as_the_policy_says() {
     env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
     let mut cmd = std::process::Command::new("git");
     let run = |cmd: &mut std::process::Command| {
-        cmd.current_dir(&repo).env("PATH", "/usr/local/bin:/usr/bin:/bin").env("GIT_CONFIG_GLOBAL", "/dev/null").env("HOME", env.path("home"));
+        cmd.current_dir(&repo)
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("HOME", env.path("home"));
         cmd.args(["commit", "-q", "--allow-empty", "-m", "feat: x"]).output().unwrap()
     };
     let out = run(&mut cmd);

@@ -1,4 +1,5 @@
 //! Integration tests: real repositories, a real local bare remote, the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 #[path = "../common/mod.rs"]
 mod common;

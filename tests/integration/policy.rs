@@ -22,7 +22,11 @@ fn toml_as_json(path: &Path) -> serde_json::Value {
 }
 
 fn files_in(dir: &str) -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(root().join(dir)).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    let mut v: Vec<_> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
     v.sort();
     v
 }
@@ -91,7 +95,11 @@ fn unknown_key_suggests_the_right_one() {
     assert!(err.contains("2 | max-behnd = 50"), "{err}");
     assert!(err.contains("did you mean `max-behind`?"), "{err}");
     // A hook with a broken policy fails closed with the same message and exit 2.
-    env.gp(&repo).args(["hook", "pre-commit"]).assert().code(2).stderr(predicates::str::contains("did you mean `max-behind`?"));
+    env.gp(&repo)
+        .args(["hook", "pre-commit"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `max-behind`?"));
 }
 
 #[test]
@@ -102,7 +110,8 @@ fn found_from_subdirectories_and_linked_worktrees() {
     env.git(&repo, &["add", ".git-policy.toml"]);
     env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
     std::fs::create_dir_all(repo.join("a/b")).unwrap();
-    let out = env.gp(&repo.join("a/b")).args(["policy", "show", "--format", "json"]).assert().success().get_output().clone();
+    let out =
+        env.gp(&repo.join("a/b")).args(["policy", "show", "--format", "json"]).assert().success().get_output().clone();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let value = v["values"].as_array().unwrap().iter().find(|x| x["key"] == "branch.max-behind").unwrap();
     assert_eq!(value["value"], 7);
@@ -123,10 +132,17 @@ fn extends_paths_and_git_blobs_with_later_files_winning() {
     env.write(&repo, "policies/shared.toml", "[review]\napprovals = 2\n");
     env.git(&repo, &["add", "policies/shared.toml"]);
     env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: shared"]);
-    env.write(&repo, ".git-policy.toml", "extends = [\"../org/policy.toml\", \"main:policies/shared.toml\"]\n[branch]\nmax-behind = 20\n");
+    env.write(
+        &repo,
+        ".git-policy.toml",
+        "extends = [\"../org/policy.toml\", \"main:policies/shared.toml\"]\n[branch]\nmax-behind = 20\n",
+    );
     let out = env.gp(&repo).args(["policy", "show"]).assert().success().get_output().clone();
     let text = stdout(&out);
-    assert!(text.contains("files, applied in order: builtin:default, ") && text.contains("main:policies/shared.toml"), "{text}");
+    assert!(
+        text.contains("files, applied in order: builtin:default, ") && text.contains("main:policies/shared.toml"),
+        "{text}"
+    );
     assert!(text.contains("branch.max-age = \"3d\"") && text.contains("org/policy.toml:3"), "{text}");
     assert!(text.contains("branch.max-behind = 20") && text.contains(".git-policy.toml:3"), "{text}");
     assert!(text.contains("review.approvals = 2    # main:policies/shared.toml:2"), "{text}");
@@ -156,9 +172,17 @@ fn locked_keys_may_be_tightened_but_not_loosened() {
     assert!(err.contains("loose.toml:3:13"), "{err}");
     assert!(err.contains("is locked by") && err.contains("org.toml:8:27"), "{err}");
     env.write(&d, "level.toml", "extends = [\"org.toml\"]\n[rules]\n\"branch.max-age\" = \"off\"\n");
-    env.gp(&d).args(["policy", "validate", "level.toml"]).assert().code(2).stderr(predicates::str::contains("from `\"warn\"` to `\"off\"`"));
+    env.gp(&d)
+        .args(["policy", "validate", "level.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("from `\"warn\"` to `\"off\"`"));
     env.write(&d, "default-level.toml", "extends = [\"org.toml\"]\n[rules]\n\"branch.linear\" = \"warn\"\n");
-    env.gp(&d).args(["policy", "validate", "default-level.toml"]).assert().code(2).stderr(predicates::str::contains("locked"));
+    env.gp(&d)
+        .args(["policy", "validate", "default-level.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("locked"));
     env.write(&d, "longer.toml", "extends = [\"org.toml\"]\n[branch]\nmax-age = \"1w\"\n");
     env.gp(&d).args(["policy", "validate", "longer.toml"]).assert().code(2);
 }
