@@ -33,7 +33,10 @@ cd "$repo"
 
 # A known starting state: the work tree as HEAD plus exactly one staged edit,
 # whatever earlier runs left behind.
+# A work branch: the default policy refuses direct commits on main, and a developer's
+# commit happens on a branch like this one.
 git reset -q --hard HEAD
+git switch -q -C feat/bench
 staged=$(git ls-files | sed -n 1p)  # not head: SIGPIPE + pipefail
 echo "// bench edit" >>"$staged"
 git add "$staged"
