@@ -133,10 +133,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         findings.extend(rules::staged::branch_name(policy, b));
     }
     let commits = repo.commits_between(std::slice::from_ref(&head), std::slice::from_ref(&base))?;
-    for id in &commits {
-        let info = repo.commit_info(id)?;
-        let changes = repo.commit_changes(id)?;
-        findings.extend(rules::commit::check(policy, &info, Some(&changes), on_branch));
+    findings.extend(super::facts::judge_commits(&repo, policy, &commits, on_branch)?);
+    if let Some(b) = range.branch.as_deref() {
+        if let Some(facts) = super::facts::branch_facts(&repo, policy, b, &head, None)? {
+            findings.extend(rules::branch::check(policy, &facts, crate::env::now()));
+        }
     }
     if !crate::env::skip_list().is_empty() {
         writeln!(err, "git-policy: GIT_POLICY_SKIP is ignored by `check`: CI checks every rule").map_err(io_err)?;

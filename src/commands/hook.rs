@@ -67,13 +67,7 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
                 .map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-push hook"))?,
             git_args.first().map(String::as_str),
         )?,
-        "pre-receive" => push(
-            &repo,
-            policy,
-            &RefUpdate::parse_pre_receive(&stdin)
-                .map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-receive hook"))?,
-            None,
-        )?,
+        "pre-receive" => pre_receive(&repo, &stdin)?,
         _ => Vec::new(),
     };
     if !can_block(name) {
@@ -175,6 +169,23 @@ fn clean_message(text: &str, comment_char: Option<&str>) -> String {
 }
 
 /// pre-push and pre-receive: every ref update, and every commit it would add to the remote.
+/// pre-receive: each update is judged by the policy of the branch it updates (its current tip,
+/// or the default branch for a new ref), so a push cannot bring its own, weaker policy.
+fn pre_receive(repo: &Repo, stdin: &str) -> Result<Vec<Finding>> {
+    let updates = RefUpdate::parse_pre_receive(stdin)
+        .map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-receive hook"))?;
+    let mut out = Vec::new();
+    for u in &updates {
+        let rev = if u.is_create() { repo.head_commit()? } else { Some(u.old.clone()) };
+        let loaded = match rev {
+            Some(rev) => super::load_policy_at(repo, &rev)?,
+            None => super::load_policy(Some(repo))?,
+        };
+        out.extend(push(repo, &loaded.policy, std::slice::from_ref(u), None)?);
+    }
+    Ok(out)
+}
+
 /// `remote` is the remote's name for pre-push, `None` on a server (pre-receive).
 fn push(repo: &Repo, policy: &Policy, updates: &[RefUpdate], remote: Option<&str>) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
@@ -202,15 +213,13 @@ fn push(repo: &Repo, policy: &Policy, updates: &[RefUpdate], remote: Option<&str
         if !u.is_create() && repo.has_object(&u.old) {
             exclude.push(u.old.clone());
         }
-        let on_branch = u.branch().is_some_and(|b| rules::staged::is_work_branch(policy, b));
-        for id in repo.commits_between(std::slice::from_ref(&u.new), &exclude)? {
-            let info = repo.commit_info(&id)?;
-            let changes = repo.commit_changes(&id)?;
-            out.extend(
-                rules::commit::check(policy, &info, Some(&changes), on_branch)
-                    .into_iter()
-                    .map(|f| f.reference(u.remote_ref.clone())),
-            );
+        let Some(branch) = u.branch() else { continue };
+        let on_branch = rules::staged::is_work_branch(policy, branch);
+        let ids = repo.commits_between(std::slice::from_ref(&u.new), &exclude)?;
+        let place = |f: Finding| if f.reference.is_none() { f.reference(u.remote_ref.clone()) } else { f };
+        out.extend(super::facts::judge_commits(repo, policy, &ids, on_branch)?.into_iter().map(place));
+        if let Some(facts) = super::facts::branch_facts(repo, policy, branch, &u.new, remote)? {
+            out.extend(rules::branch::check(policy, &facts, crate::env::now()));
         }
     }
     Ok(out)

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod doctor;
+pub mod facts;
 pub mod generate;
 pub mod hook;
 pub mod install;

@@ -169,3 +169,72 @@ impl Repo {
         }
     }
 }
+
+impl Repo {
+    /// `(ahead, behind)`: commits of `head` not in `trunk`, and of `trunk` not in `head`.
+    pub fn ahead_behind(&self, head: &str, trunk: &str) -> Result<(u64, u64)> {
+        let h = git2::Oid::from_str(head).map_err(|e| git_err("bad object id", &e))?;
+        let t = git2::Oid::from_str(trunk).map_err(|e| git_err("bad object id", &e))?;
+        let (a, b) = self.raw().graph_ahead_behind(h, t).map_err(|e| git_err("counting commits", &e))?;
+        Ok((a as u64, b as u64))
+    }
+
+    /// Files and changed lines between two commits' trees (rename detection on, as git shows it).
+    pub fn diff_size(&self, from: &str, to: &str, count_lines: bool) -> Result<(u64, Option<u64>)> {
+        let tree = |id: &str| -> Result<git2::Tree<'_>> {
+            let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
+            self.raw().find_commit(oid).and_then(|c| c.tree()).map_err(|e| git_err(&format!("reading {id}"), &e))
+        };
+        let (a, b) = (tree(from)?, tree(to)?);
+        let mut diff = self.raw().diff_tree_to_tree(Some(&a), Some(&b), None).map_err(|e| git_err("diffing", &e))?;
+        let mut find = git2::DiffFindOptions::new();
+        find.renames(true);
+        diff.find_similar(Some(&mut find)).map_err(|e| git_err("finding renames", &e))?;
+        let files = diff.deltas().len() as u64;
+        let lines = if count_lines {
+            let stats = diff.stats().map_err(|e| git_err("counting changed lines", &e))?;
+            Some((stats.insertions() + stats.deletions()) as u64)
+        } else {
+            None
+        };
+        Ok((files, lines))
+    }
+
+    /// Lines (added + removed) one commit changes against its first parent.
+    pub fn commit_lines(&self, id: &str) -> Result<u64> {
+        let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
+        let c = self.raw().find_commit(oid).map_err(|e| git_err(&format!("reading commit {id}"), &e))?;
+        let new_tree = c.tree().map_err(|e| git_err("reading tree", &e))?;
+        let old_tree = match c.parent(0) {
+            Ok(p) => Some(p.tree().map_err(|e| git_err("reading tree", &e))?),
+            Err(_) => None,
+        };
+        let diff = self
+            .raw()
+            .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), None)
+            .map_err(|e| git_err("diffing commit", &e))?;
+        let stats = diff.stats().map_err(|e| git_err("counting changed lines", &e))?;
+        Ok((stats.insertions() + stats.deletions()) as u64)
+    }
+
+    /// The first trunk branch that exists, preferring the remote's copy: `(display name, id)`.
+    pub fn find_trunk(&self, names: &[String], remote: Option<&str>) -> Result<Option<(String, CommitId)>> {
+        for name in names {
+            let mut candidates = Vec::new();
+            if let Some(r) = remote {
+                candidates.push(format!("refs/remotes/{r}/{name}"));
+            }
+            candidates.push(format!("refs/remotes/origin/{name}"));
+            candidates.push(format!("refs/heads/{name}"));
+            for c in candidates {
+                if let Ok(r) = self.raw().find_reference(&c) {
+                    if let Ok(commit) = r.peel_to_commit() {
+                        let shown = c.trim_start_matches("refs/remotes/").trim_start_matches("refs/heads/").to_string();
+                        return Ok(Some((shown, commit.id().to_string())));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+}

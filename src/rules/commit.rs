@@ -9,7 +9,14 @@ use super::finding;
 use super::message::{self, Scope};
 
 /// Runs the per-commit rules; `on_branch` says whether the commit is on a work branch (for `linear`).
-pub fn check(policy: &Policy, info: &CommitInfo, changes: Option<&[FileChange]>, on_branch: bool) -> Vec<Finding> {
+/// `lines` is the commit's changed-line count, measured only when `[commits] max-lines` is set.
+pub fn check(
+    policy: &Policy,
+    info: &CommitInfo,
+    changes: Option<&[FileChange]>,
+    lines: Option<u64>,
+    on_branch: bool,
+) -> Vec<Finding> {
     let msg =
         Message { text: &info.message, author_email: Some(&info.author_email), author_name: Some(&info.author_name) };
     let mut out = message::check(policy, &msg, Scope::Landing);
@@ -39,6 +46,16 @@ pub fn check(policy: &Policy, info: &CommitInfo, changes: Option<&[FileChange]>,
     }
     if let Some(ch) = changes {
         out.extend(super::staged::changes(policy, ch, None));
+    }
+    if let (Some(max), Some(lines)) = (c.max_lines, lines) {
+        if lines > max {
+            out.extend(finding(
+                policy,
+                "commits.max-lines",
+                format!("{lines} lines changed, more than {max}"),
+                "split the change into smaller commits".into(),
+            ));
+        }
     }
     for f in &mut out {
         if f.commit.is_none() {

@@ -3,6 +3,7 @@
 //! No rule opens a repository, a file or the clock; commands gather facts through `repo` and pass
 //! `now` in, so every rule is fast and tested without git.
 
+pub mod branch;
 pub mod commit;
 pub mod message;
 pub mod push;
@@ -10,6 +11,9 @@ pub mod staged;
 
 use crate::finding::Finding;
 use crate::policy::Policy;
+
+/// The level that turns a rule off, for callers that skip expensive facts.
+pub const LEVEL_OFF: crate::policy::Level = crate::policy::Level::Off;
 
 /// Builds a finding for `rule` at its policy level, or `None` when the rule is off.
 pub fn finding(policy: &Policy, rule: &'static str, message: String, help: String) -> Option<Finding> {

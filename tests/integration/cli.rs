@@ -47,3 +47,19 @@ fn completions_and_man_page() {
     let man = env.gp(env.tmp.path()).arg("man").assert().success().get_output().clone();
     assert!(stdout(&man).contains(".TH git-policy"));
 }
+
+#[test]
+fn readme_documents_every_rule_and_key() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for rule in git_policy::policy::catalogue::RULES {
+        let (family, name) = rule.id.split_once('.').unwrap();
+        assert!(
+            readme.contains(&format!("`{}`", rule.id)) || readme.contains(&format!("/ `{name}`")),
+            "README lacks rule {family}.{name}"
+        );
+    }
+    for (key, _) in git_policy::policy::lock::KEYS {
+        let last = key.rsplit('.').find(|s| *s != "*").unwrap();
+        assert!(readme.contains(last), "README lacks key {key}");
+    }
+}

@@ -177,3 +177,77 @@ fn check_uses_the_base_policy_not_the_changed_one() {
     assert!(text.contains("commits.subject-max-length") && text.contains("more than 20"), "{text}");
     assert!(text.contains("policy from the base commit"), "{text}");
 }
+
+#[test]
+fn branch_age_and_distance_are_checked_on_push_and_in_ci() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.remote_for(&repo, "remote.git");
+    env.write(&repo, ".git-policy.toml", "extends = [\"builtin:default\"]\n[branch]\nmax-behind = 2\nmax-ahead = 2\n[rules]\n\"branch.max-age\" = \"error\"\n\"branch.max-behind\" = \"error\"\n");
+    env.git(&repo, &["add", ".git-policy.toml"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
+    env.git(&repo, &["push", "-q", "--no-verify", "origin", "main"]);
+    env.gp(&repo).arg("install").assert().success();
+    env.git(&repo, &["switch", "-q", "-c", "feat/old"]);
+    assert!(env.commit(&repo, "a.txt", "a", "feat: a").status.success());
+    let author_time: i64 = env.git(&repo, &["log", "-1", "--format=%at"]).parse().unwrap();
+    // Two days and one second later, the branch is too old; exactly two days is fine.
+    let push_at = |secs: i64| {
+        let mut c = std::process::Command::new("git");
+        c.current_dir(&repo).env("GIT_CONFIG_GLOBAL", "/dev/null").env("HOME", env.path("home"));
+        c.env("GIT_POLICY_NOW", secs.to_string())
+            .args(["push", "-q", "--dry-run", "origin", "feat/old"])
+            .output()
+            .unwrap()
+    };
+    assert!(push_at(author_time + 2 * 86_400).status.success());
+    let late = push_at(author_time + 2 * 86_400 + 1);
+    assert!(!late.status.success());
+    assert!(
+        stderr(&late).contains("branch.max-age") && stderr(&late).contains("oldest commit not on origin/main"),
+        "{}",
+        stderr(&late)
+    );
+    // Trunk moves on by three commits: the branch is behind.
+    env.git(&repo, &["switch", "-q", "main"]);
+    for i in 0..3 {
+        env.write(&repo, &format!("m{i}"), "m");
+        env.git(&repo, &["add", "."]);
+        env.git(&repo, &["commit", "-q", "--no-verify", "-m", &format!("chore: m{i}")]);
+    }
+    env.git(&repo, &["push", "-q", "--no-verify", "origin", "main"]);
+    env.git(&repo, &["switch", "-q", "feat/old"]);
+    let out = env
+        .gp(&repo)
+        .env("GIT_POLICY_NOW", author_time.to_string())
+        .args(["check", "--range", "main..HEAD", "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["branch.max-behind"], "{v}");
+}
+
+#[test]
+fn merges_on_a_branch_break_linear_history() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.git(&repo, &["switch", "-q", "-c", "feat/m"]);
+    env.write(&repo, "a", "a");
+    env.git(&repo, &["add", "a"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: a"]);
+    env.git(&repo, &["switch", "-q", "main"]);
+    env.write(&repo, "b", "b");
+    env.git(&repo, &["add", "b"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: b"]);
+    env.git(&repo, &["switch", "-q", "feat/m"]);
+    // The message says nothing of a merge: a merge is judged by its parents only.
+    env.git(&repo, &["merge", "-q", "--no-ff", "--no-verify", "-m", "feat: bring in b", "main"]);
+    let out = env.gp(&repo).args(["check", "--range", "main..HEAD"]).assert().code(1).get_output().clone();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("branch.linear"));
+    env.git(&repo, &["reset", "-q", "--hard", "HEAD~1"]);
+    env.git(&repo, &["rebase", "-q", "main"]);
+    env.gp(&repo).args(["check", "--range", "main..HEAD"]).assert().success();
+}

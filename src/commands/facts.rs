@@ -1,0 +1,51 @@
+//! Gathering facts for the rules that pre-push, pre-receive and check share.
+
+use crate::error::Result;
+use crate::finding::Finding;
+use crate::policy::Policy;
+use crate::repo::Repo;
+use crate::rules::{self, branch::BranchFacts};
+
+/// Judges each commit with the per-commit rules.
+pub fn judge_commits(repo: &Repo, policy: &Policy, ids: &[String], on_branch: bool) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    let count_lines = policy.commits.max_lines.is_some() && policy.level("commits.max-lines") != rules::LEVEL_OFF;
+    for id in ids {
+        let info = repo.commit_info(id)?;
+        let changes = repo.commit_changes(id)?;
+        let lines = if count_lines { Some(repo.commit_lines(id)?) } else { None };
+        out.extend(rules::commit::check(policy, &info, Some(&changes), lines, on_branch));
+    }
+    Ok(out)
+}
+
+/// Measures a work branch against trunk; `None` for trunk, protected or exempt branches, or
+/// when no trunk exists here to measure against.
+pub fn branch_facts(
+    repo: &Repo,
+    policy: &Policy,
+    branch: &str,
+    head: &str,
+    remote: Option<&str>,
+) -> Result<Option<BranchFacts>> {
+    if !rules::staged::is_work_branch(policy, branch) {
+        return Ok(None);
+    }
+    let Some((trunk, trunk_id)) = repo.find_trunk(&policy.trunk.branches, remote)? else { return Ok(None) };
+    let (ahead, behind) = repo.ahead_behind(head, &trunk_id)?;
+    let own = repo.commits_between(&[head.to_string()], &[trunk_id.clone()])?;
+    let mut oldest = None;
+    for id in &own {
+        let t = repo.commit_info(id)?.author_time;
+        oldest = Some(oldest.map_or(t, |o: i64| o.min(t)));
+    }
+    let c = &policy.commits;
+    let (files, lines) = match (c.branch_max_files, c.branch_max_lines) {
+        (None, None) => (0, None),
+        _ => match repo.merge_base(head, &trunk_id)? {
+            Some(base) => repo.diff_size(&base, head, c.branch_max_lines.is_some())?,
+            None => (0, None),
+        },
+    };
+    Ok(Some(BranchFacts { name: branch.to_string(), trunk, ahead, behind, oldest, files, lines }))
+}
