@@ -51,6 +51,12 @@ pub enum Command {
     /// Show, validate, create or describe the policy file.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Sync git-policy's notes (the stamps) with a remote.
+    #[command(subcommand)]
+    Notes(NotesCommand),
+    /// Record lead-time stamps (CI on trunk).
+    #[command(subcommand)]
+    Stamp(StampCommand),
     /// Print shell completions.
     #[command(after_help = "Example:\n  git-policy completions bash > /etc/bash_completion.d/git-policy")]
     Completions(CompletionsArgs),
@@ -144,3 +150,35 @@ pub struct CompletionsArgs {
 /// `man`
 #[derive(Debug, Args)]
 pub struct ManArgs {}
+
+/// `notes ...`
+#[derive(Debug, Subcommand)]
+pub enum NotesCommand {
+    /// Fetch the remote's notes and merge them into ours (union of lines).
+    #[command(after_help = "Example:\n  git-policy notes pull origin")]
+    Pull {
+        /// The remote (default: origin).
+        remote: Option<String>,
+    },
+    /// Push our notes; on a non-fast-forward, pull, merge and retry.
+    #[command(after_help = "Example:\n  git-policy notes push origin")]
+    Push {
+        /// The remote (default: origin).
+        remote: Option<String>,
+    },
+}
+
+/// `stamp ...`
+#[derive(Debug, Subcommand)]
+pub enum StampCommand {
+    /// Stamp each trunk commit of a range with when its change began (merge, fast-forward,
+    /// rebase or squash alike).
+    #[command(
+        after_help = "Example (CI, on a push to main):\n  git-policy stamp merged --range \"$BEFORE..$AFTER\" && git-policy notes push"
+    )]
+    Merged {
+        /// BASE..HEAD of trunk (default: detected as `check` does).
+        #[arg(long)]
+        range: Option<String>,
+    },
+}

@@ -134,6 +134,17 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     }
     let commits = repo.commits_between(std::slice::from_ref(&head), std::slice::from_ref(&base))?;
     findings.extend(super::facts::judge_commits(&repo, policy, &commits, on_branch)?);
+    if policy.level("hooks.attested") != crate::policy::Level::Off {
+        let dev = crate::events::notes_ref(super::stamp::DEV);
+        let fetched = !repo.ref_targets(&dev)?.is_empty();
+        for id in &commits {
+            if repo.parents(id)?.len() > 1 {
+                continue;
+            }
+            let events = repo.note_text(&dev, id)?.map(|t| crate::events::parse_note(&t)).unwrap_or_default();
+            findings.extend(rules::attest::check(policy, id, &events, fetched));
+        }
+    }
     if let Some(b) = range.branch.as_deref() {
         if let Some(facts) = super::facts::branch_facts(&repo, policy, b, &head, None)? {
             findings.extend(rules::branch::check(policy, &facts, crate::env::now()));

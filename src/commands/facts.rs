@@ -33,7 +33,7 @@ pub fn branch_facts(
     }
     let Some((trunk, trunk_id)) = repo.find_trunk(&policy.trunk.branches, remote)? else { return Ok(None) };
     let (ahead, behind) = repo.ahead_behind(head, &trunk_id)?;
-    let own = repo.commits_between(&[head.to_string()], &[trunk_id.clone()])?;
+    let own = repo.commits_between(&[head.to_string()], std::slice::from_ref(&trunk_id))?;
     let mut oldest = None;
     for id in &own {
         let t = repo.commit_info(id)?.author_time;

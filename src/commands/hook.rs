@@ -57,23 +57,72 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     let loaded = super::load_policy(Some(&repo))?;
     let policy = &loaded.policy;
     let stdin = String::from_utf8_lossy(&stdin);
+    let stamping = policy.lead_time.stamp;
+    let mut pushed = Vec::new();
     let findings = match name {
         "pre-commit" => pre_commit(&repo, policy)?,
         "commit-msg" => commit_msg(&repo, policy, git_args)?,
-        "pre-push" => push(
-            &repo,
-            policy,
-            &RefUpdate::parse_pre_push(&stdin)
-                .map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-push hook"))?,
-            git_args.first().map(String::as_str),
-        )?,
+        "pre-push" => {
+            let updates = RefUpdate::parse_pre_push(&stdin)
+                .map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-push hook"))?;
+            push(&repo, policy, &updates, git_args.first().map(String::as_str), &mut pushed)?
+        }
         "pre-receive" => pre_receive(&repo, &stdin)?,
+        "post-commit" | "post-rewrite" => {
+            // A stamp that cannot be written is worth a warning, never a failed commit.
+            let stamped = if name == "post-commit" {
+                super::stamp::committed(&repo, &loaded)
+            } else {
+                super::stamp::rewritten(&repo, &stdin)
+            };
+            if let Err(e) = stamped {
+                writeln!(err, "git-policy: warning: the {name} stamp was not written: {e}").map_err(super::io_err)?;
+            }
+            return Ok(0);
+        }
         _ => Vec::new(),
     };
-    if !can_block(name) {
-        return Ok(0);
+    let code = finish(name, policy, findings, err)?;
+    if code == 0 && stamping {
+        after_pass(&repo, &loaded, name, git_args, &pushed, err)?;
     }
-    finish(name, policy, findings, err)
+    Ok(code)
+}
+
+/// What a passing pre-commit, commit-msg or pre-push leaves behind for the stamps.
+fn after_pass(
+    repo: &Repo,
+    loaded: &crate::policy::Loaded,
+    name: &str,
+    git_args: &[String],
+    pushed: &[(String, String)],
+    err: &mut dyn Write,
+) -> Result<()> {
+    use super::stamp;
+    match name {
+        "pre-commit" => {
+            stamp::clear_passes(repo);
+            let head = repo.head_commit()?.unwrap_or_else(|| "none".into());
+            stamp::record_pass(repo, &format!("pre-commit {head}"))
+        }
+        "commit-msg" => {
+            let text = git_args.first().and_then(|f| std::fs::read_to_string(f).ok()).unwrap_or_default();
+            stamp::record_pass(repo, &format!("commit-msg {}", stamp::message_key(&text)))
+        }
+        "pre-push" => {
+            let remote = git_args.first().map_or("", String::as_str);
+            if let Err(e) = stamp::pushed(repo, remote, pushed) {
+                writeln!(err, "git-policy: warning: pushed stamps not written: {e}").map_err(super::io_err)?;
+            }
+            if loaded.policy.lead_time.push_notes && !remote.is_empty() {
+                if let Err(e) = super::notes::push(repo, remote) {
+                    writeln!(err, "git-policy: warning: your push goes on, but the stamps were not pushed ({e}); the next push retries").map_err(super::io_err)?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Filters skipped rules, prints the report on stderr (git shows it) and returns the exit code.
@@ -181,13 +230,20 @@ fn pre_receive(repo: &Repo, stdin: &str) -> Result<Vec<Finding>> {
             Some(rev) => super::load_policy_at(repo, &rev)?,
             None => super::load_policy(Some(repo))?,
         };
-        out.extend(push(repo, &loaded.policy, std::slice::from_ref(u), None)?);
+        out.extend(push(repo, &loaded.policy, std::slice::from_ref(u), None, &mut Vec::new())?);
     }
     Ok(out)
 }
 
 /// `remote` is the remote's name for pre-push, `None` on a server (pre-receive).
-fn push(repo: &Repo, policy: &Policy, updates: &[RefUpdate], remote: Option<&str>) -> Result<Vec<Finding>> {
+/// Pushed commits are collected into `pushed` as `(commit, remote ref)` for the stamps.
+fn push(
+    repo: &Repo,
+    policy: &Policy,
+    updates: &[RefUpdate],
+    remote: Option<&str>,
+    pushed: &mut Vec<(String, String)>,
+) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     // Commits already on the other side are not judged again.
     let prefix = match remote {
@@ -216,6 +272,7 @@ fn push(repo: &Repo, policy: &Policy, updates: &[RefUpdate], remote: Option<&str
         let Some(branch) = u.branch() else { continue };
         let on_branch = rules::staged::is_work_branch(policy, branch);
         let ids = repo.commits_between(std::slice::from_ref(&u.new), &exclude)?;
+        pushed.extend(ids.iter().map(|id| (id.clone(), u.remote_ref.clone())));
         let place = |f: Finding| if f.reference.is_none() { f.reference(u.remote_ref.clone()) } else { f };
         out.extend(super::facts::judge_commits(repo, policy, &ids, on_branch)?.into_iter().map(place));
         if let Some(facts) = super::facts::branch_facts(repo, policy, branch, &u.new, remote)? {

@@ -6,12 +6,14 @@ pub mod facts;
 pub mod generate;
 pub mod hook;
 pub mod install;
+pub mod notes;
 pub mod policy;
+pub mod stamp;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, NotesCommand, StampCommand};
 use crate::error::{Error, Result};
 use crate::policy::{load, Loaded, NoBlobs, Source};
 use crate::repo::Repo;
@@ -34,6 +36,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         Command::Policy(cmd) => policy::run(cmd, out),
         Command::Completions(args) => generate::completions(args.shell, out),
         Command::Man(_) => generate::man(out),
+        Command::Notes(NotesCommand::Pull { remote }) => notes::run_pull(remote.as_deref(), out),
+        Command::Notes(NotesCommand::Push { remote }) => notes::run_push(remote.as_deref(), out),
+        Command::Stamp(StampCommand::Merged { range }) => stamp::merged(range.as_deref(), out),
     }
 }
 

@@ -238,3 +238,48 @@ impl Repo {
         Ok(None)
     }
 }
+
+impl Repo {
+    /// The patch id of the change between two commits (or a commit and its first parent when
+    /// `from` is `None`), as git computes it: stable across rebases of the same change.
+    pub fn patch_id(&self, from: Option<&str>, to: &str) -> Result<String> {
+        let to_c = self
+            .raw()
+            .find_commit(git2::Oid::from_str(to).map_err(|e| git_err("bad object id", &e))?)
+            .map_err(|e| git_err(&format!("reading {to}"), &e))?;
+        let from_tree = match from {
+            Some(f) => Some(
+                self.raw()
+                    .find_commit(git2::Oid::from_str(f).map_err(|e| git_err("bad object id", &e))?)
+                    .and_then(|c| c.tree())
+                    .map_err(|e| git_err(&format!("reading {f}"), &e))?,
+            ),
+            None => to_c.parent(0).ok().and_then(|p| p.tree().ok()),
+        };
+        let to_tree = to_c.tree().map_err(|e| git_err("reading tree", &e))?;
+        let diff = self
+            .raw()
+            .diff_tree_to_tree(from_tree.as_ref(), Some(&to_tree), None)
+            .map_err(|e| git_err("diffing", &e))?;
+        diff.patchid(None).map(|o| o.to_string()).map_err(|e| git_err("computing a patch id", &e))
+    }
+
+    /// Parent ids of a commit, first parent first.
+    pub fn parents(&self, id: &str) -> Result<Vec<CommitId>> {
+        let c = self
+            .raw()
+            .find_commit(git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?)
+            .map_err(|e| git_err(&format!("reading {id}"), &e))?;
+        Ok(c.parent_ids().map(|p| p.to_string()).collect())
+    }
+
+    /// The UTC offset of a commit's committer time, in minutes.
+    pub fn commit_tz(&self, id: &str) -> Result<i32> {
+        let c = self
+            .raw()
+            .find_commit(git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?)
+            .map_err(|e| git_err(&format!("reading {id}"), &e))?;
+        let minutes = c.committer().when().offset_minutes();
+        Ok(minutes)
+    }
+}

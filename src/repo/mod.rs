@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 pub mod commits;
+pub mod notes;
 
 /// An open repository.
 pub struct Repo {

@@ -3,6 +3,7 @@
 //! No rule opens a repository, a file or the clock; commands gather facts through `repo` and pass
 //! `now` in, so every rule is fast and tested without git.
 
+pub mod attest;
 pub mod branch;
 pub mod commit;
 pub mod message;

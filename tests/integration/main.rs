@@ -8,3 +8,4 @@ mod cli;
 mod hooks;
 mod install;
 mod policy;
+mod stamps;

@@ -1,0 +1,282 @@
+//! The notes store: git notes refs written compare-and-swap, with git's fan-out built here
+//! (libgit2 never fans out a tree it creates), and read in one walk of the notes tree.
+//!
+//! Notes are merged line-wise (sorted, unique) like git's `cat_sort_uniq`, so concurrent writers
+//! and two machines' notes combine without loss.
+
+use std::collections::BTreeMap;
+
+use super::{git_err, Repo};
+use crate::error::{Error, Result};
+use crate::events::union_lines;
+
+/// How many times a write retries when another writer moved the ref first.
+const MAX_ATTEMPTS: u32 = 200;
+/// git moves a notes tree off flat layout once it holds more than this many notes.
+const FLAT_LIMIT: usize = 256;
+
+fn oid(id: &str) -> Result<git2::Oid> {
+    git2::Oid::from_str(id).map_err(|e| git_err(&format!("`{id}` is not an object id"), &e))
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The fan-out depth of a notes tree: 0 flat, 1 `ab/…`, 2 `ab/cd/…`.
+fn fanout(repo: &git2::Repository, root: &git2::Tree<'_>) -> usize {
+    let mut depth = 0;
+    let mut tree = Some(root.clone());
+    while let Some(t) = tree.take() {
+        let sub = t
+            .iter()
+            .find(|e| e.kind() == Some(git2::ObjectType::Tree) && e.name().is_some_and(|n| n.len() == 2 && is_hex(n)));
+        if let Some(entry) = sub {
+            depth += 1;
+            tree = repo.find_tree(entry.id()).ok();
+        }
+    }
+    depth
+}
+
+fn path_for(commit: &str, depth: usize) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = commit;
+    for _ in 0..depth {
+        parts.push(rest[..2].to_string());
+        rest = &rest[2..];
+    }
+    parts.push(rest.to_string());
+    parts
+}
+
+/// Writes `base` with `entries` (path components -> blob) set, each tree written once.
+fn write_tree(
+    repo: &git2::Repository,
+    base: Option<&git2::Tree<'_>>,
+    entries: Vec<(Vec<String>, git2::Oid)>,
+) -> Result<git2::Oid> {
+    let mut builder = repo.treebuilder(base).map_err(|e| git_err("building a notes tree", &e))?;
+    let mut subdirs: BTreeMap<String, Vec<(Vec<String>, git2::Oid)>> = BTreeMap::new();
+    for (mut path, blob) in entries {
+        if path.len() == 1 {
+            builder.insert(&path[0], blob, 0o100644).map_err(|e| git_err("building a notes tree", &e))?;
+        } else {
+            let first = path.remove(0);
+            subdirs.entry(first).or_default().push((path, blob));
+        }
+    }
+    for (dir, inner) in subdirs {
+        let sub = base.and_then(|b| b.get_name(&dir)).and_then(|e| repo.find_tree(e.id()).ok());
+        let id = write_tree(repo, sub.as_ref(), inner)?;
+        builder.insert(&dir, id, 0o040000).map_err(|e| git_err("building a notes tree", &e))?;
+    }
+    builder.write().map_err(|e| git_err("writing a notes tree", &e))
+}
+
+/// Every note of a tree: annotated id (hex) -> blob id, in one walk.
+fn collect(
+    repo: &git2::Repository,
+    tree: &git2::Tree<'_>,
+    prefix: &str,
+    out: &mut Vec<(String, git2::Oid)>,
+) -> Result<()> {
+    for entry in tree.iter() {
+        let Some(name) = entry.name() else { continue };
+        let full = format!("{prefix}{name}");
+        match entry.kind() {
+            Some(git2::ObjectType::Tree) if name.len() == 2 && is_hex(name) => {
+                let sub = repo.find_tree(entry.id()).map_err(|e| git_err("reading a notes tree", &e))?;
+                collect(repo, &sub, &full, out)?;
+            }
+            Some(git2::ObjectType::Blob) if full.len() == 40 && is_hex(&full) => out.push((full, entry.id())),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+impl Repo {
+    fn notes_tree(&self, notes_ref: &str) -> Result<Option<(git2::Oid, git2::Tree<'_>)>> {
+        match self.raw().find_reference(notes_ref) {
+            Ok(r) => {
+                let commit = r.peel_to_commit().map_err(|e| git_err(&format!("{notes_ref} is not a notes ref"), &e))?;
+                let tree = commit.tree().map_err(|e| git_err(&format!("reading {notes_ref}"), &e))?;
+                Ok(Some((commit.id(), tree)))
+            }
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git_err(&format!("reading {notes_ref}"), &e)),
+        }
+    }
+
+    /// The note on `commit` in `notes_ref`, whatever the tree's fan-out.
+    pub fn note_text(&self, notes_ref: &str, commit: &str) -> Result<Option<String>> {
+        let Some((_, root)) = self.notes_tree(notes_ref)? else { return Ok(None) };
+        self.note_in_tree(&root, commit)
+    }
+
+    fn note_in_tree(&self, root: &git2::Tree<'_>, commit: &str) -> Result<Option<String>> {
+        if commit.len() != 40 || !is_hex(commit) {
+            return Ok(None);
+        }
+        for depth in 0..=3 {
+            let path = path_for(commit, depth).join("/");
+            if let Ok(entry) = root.get_path(std::path::Path::new(&path)) {
+                return self.blob_text(entry.id()).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn blob_text(&self, id: git2::Oid) -> Result<String> {
+        let blob = self.raw().find_blob(id).map_err(|e| git_err("reading a note", &e))?;
+        Ok(String::from_utf8_lossy(blob.content()).into_owned())
+    }
+
+    /// Every note of a ref, `(commit, text)`, in one walk of the notes tree.
+    pub fn all_notes(&self, notes_ref: &str) -> Result<Vec<(String, String)>> {
+        let Some((_, root)) = self.notes_tree(notes_ref)? else { return Ok(Vec::new()) };
+        let mut found = Vec::new();
+        collect(self.raw(), &root, "", &mut found)?;
+        let mut out = Vec::with_capacity(found.len());
+        for (commit, blob) in found {
+            out.push((commit, self.blob_text(blob)?));
+        }
+        Ok(out)
+    }
+
+    /// Adds lines to the notes of several commits in one notes commit, merging with what is
+    /// there (sorted, unique). Compare-and-swap on the ref, retried when another writer won.
+    pub fn append_notes(&self, notes_ref: &str, writes: &[(String, Vec<String>)], message: &str) -> Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        self.write_notes(notes_ref, writes, message, None)
+    }
+
+    /// Merges another notes ref (a remote's copy) into `notes_ref` by a union of lines; the
+    /// merge commit has both tips as parents, so pushing it back is a fast-forward.
+    /// Returns how many notes changed.
+    pub fn merge_notes(&self, notes_ref: &str, other_ref: &str) -> Result<usize> {
+        let Some((other_tip, _)) = self.notes_tree(other_ref)? else { return Ok(0) };
+        let local = self.notes_tree(notes_ref)?;
+        let Some((local_tip, local_root)) = local else {
+            self.raw()
+                .reference(notes_ref, other_tip, false, "git-policy: notes from remote")
+                .map_err(|e| git_err(&format!("creating {notes_ref}"), &e))?;
+            return Ok(self.all_notes(notes_ref)?.len());
+        };
+        if local_tip == other_tip || self.raw().graph_descendant_of(local_tip, other_tip).unwrap_or(false) {
+            return Ok(0);
+        }
+        if self.raw().graph_descendant_of(other_tip, local_tip).unwrap_or(false) {
+            self.raw()
+                .reference_matching(notes_ref, other_tip, true, local_tip, "git-policy: fast-forward notes")
+                .map_err(|e| git_err(&format!("updating {notes_ref}"), &e))?;
+            return Ok(1);
+        }
+        let mut writes = Vec::new();
+        for (commit, text) in self.all_notes(other_ref)? {
+            let mine = self.note_in_tree(&local_root, &commit)?;
+            if mine.as_deref() != Some(text.as_str()) {
+                writes.push((commit, text.lines().map(str::to_string).collect()));
+            }
+        }
+        let changed = writes.len();
+        self.write_notes(notes_ref, &writes, "git-policy: merge notes (union of lines)", Some(other_tip))?;
+        Ok(changed)
+    }
+
+    fn write_notes(
+        &self,
+        notes_ref: &str,
+        writes: &[(String, Vec<String>)],
+        message: &str,
+        merge_parent: Option<git2::Oid>,
+    ) -> Result<()> {
+        let repo = self.raw();
+        let sig = repo
+            .signature()
+            .or_else(|_| git2::Signature::now("git-policy", "git-policy@localhost"))
+            .map_err(|e| git_err("making a signature for the notes commit", &e))?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let current = self.notes_tree(notes_ref)?;
+            let (parent, root) = match &current {
+                Some((c, t)) => (Some(*c), Some(t.clone())),
+                None => (None, None),
+            };
+            let depth = root.as_ref().map_or(0, |r| fanout(repo, r));
+            let mut entries = Vec::new();
+            let mut base = root.clone();
+            let new_count = writes.len() + root.as_ref().map_or(0, |r| if depth == 0 { r.len() } else { 0 });
+            let depth = if depth == 0 && new_count > FLAT_LIMIT {
+                // Move every flat note into fan-out once; later writes follow the fanned layout.
+                if let Some(r) = &root {
+                    for e in r.iter() {
+                        if let Some(name) = e.name().filter(|n| n.len() == 40 && is_hex(n)) {
+                            entries.push((path_for(name, 1), e.id()));
+                        }
+                    }
+                    let mut keep = repo.treebuilder(Some(r)).map_err(|e| git_err("building a notes tree", &e))?;
+                    for (path, _) in &entries {
+                        keep.remove(path.concat()).map_err(|e| git_err("building a notes tree", &e))?;
+                    }
+                    let id = keep.write().map_err(|e| git_err("writing a notes tree", &e))?;
+                    base = Some(repo.find_tree(id).map_err(|e| git_err("reading a notes tree", &e))?);
+                }
+                1
+            } else {
+                depth
+            };
+            let mut merged: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for (commit, lines) in writes {
+                merged.entry(commit.as_str()).or_default().extend(lines.iter().map(String::as_str));
+            }
+            for (commit, lines) in merged {
+                oid(commit)?;
+                let moved = entries.iter().find(|(p, _)| p.concat() == commit).map(|(_, b)| *b);
+                let existing = match (moved, &root) {
+                    (Some(blob), _) => Some(self.blob_text(blob)?),
+                    (None, Some(r)) => self.note_in_tree(r, commit)?,
+                    (None, None) => None,
+                };
+                let joined = lines.join("\n");
+                let text = union_lines(existing.as_deref().into_iter().chain([joined.as_str()]));
+                let blob = repo.blob(text.as_bytes()).map_err(|e| git_err("writing a note", &e))?;
+                entries.retain(|(p, _)| p.concat() != commit);
+                entries.push((path_for(commit, depth), blob));
+            }
+            let tree_id = write_tree(repo, base.as_ref(), entries)?;
+            let tree = repo.find_tree(tree_id).map_err(|e| git_err("reading a notes tree", &e))?;
+            let parents: Vec<git2::Commit<'_>> =
+                parent.iter().chain(merge_parent.iter()).filter_map(|p| repo.find_commit(*p).ok()).collect();
+            let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            let commit = repo
+                .commit(None, &sig, &sig, message, &tree, &parent_refs)
+                .map_err(|e| git_err("writing the notes commit", &e))?;
+            let updated = match parent {
+                Some(old) => repo.reference_matching(notes_ref, commit, true, old, message).map(|_| ()),
+                None => repo.reference(notes_ref, commit, false, message).map(|_| ()),
+            };
+            match updated {
+                Ok(()) => return Ok(()),
+                Err(_) if attempt < MAX_ATTEMPTS => backoff(attempt),
+                Err(e) => {
+                    return Err(Error::git(
+                        format!("could not update {notes_ref} after {attempt} attempts: {}", e.message()),
+                        "another process keeps writing the same notes ref; try again",
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// Sleeps a little, more with each attempt and with jitter, so racing writers spread out.
+fn backoff(attempt: u32) {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let jitter = u64::from(nanos % 1000);
+    std::thread::sleep(std::time::Duration::from_micros(200 * u64::from(attempt.min(20)) + jitter));
+}

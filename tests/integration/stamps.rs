@@ -1,0 +1,269 @@
+//! The notes store and the lead-time stamps, against real git.
+
+use crate::common::{stderr, Env};
+
+const DEV: &str = "refs/notes/git-policy/dev";
+
+fn note(env: &Env, repo: &std::path::Path, rev: &str) -> String {
+    env.git(repo, &["notes", "--ref", DEV, "show", rev])
+}
+
+#[test]
+fn post_commit_stamps_with_the_hooks_that_passed_and_git_reads_it() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.gp(&repo).arg("install").assert().success();
+    env.git(&repo, &["switch", "-q", "-c", "feat/s"]);
+    let mut c = std::process::Command::new("git");
+    c.current_dir(&repo)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", env.path("home"))
+        .env("GIT_POLICY_NOW", "1780000000");
+    env.write(&repo, "a.txt", "a");
+    env.git(&repo, &["add", "a.txt"]);
+    assert!(c.args(["commit", "-q", "-m", "feat: a"]).output().unwrap().status.success());
+    let text = note(&env, &repo, "HEAD");
+    assert!(text.starts_with("2026-05-28T20:26:40Z v1 committed tz=+0000 author=ada@example.com branch=feat/s hooks=pre-commit,commit-msg policy=fnv1a64:"), "{text}");
+    // --no-verify skips pre-commit and commit-msg; post-commit still says so.
+    env.write(&repo, "b.txt", "b");
+    env.git(&repo, &["add", "b.txt"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: b"]);
+    assert!(note(&env, &repo, "HEAD").contains(" hooks=none "));
+    // hooks.attested in CI catches the skipped one only.
+    env.write(&repo, "attest.toml", "extends = [\"builtin:default\"]\n[rules]\n\"hooks.attested\" = \"error\"\n");
+    let out = env
+        .gp(&repo)
+        .env("GIT_POLICY_FILE", repo.join("attest.toml"))
+        .args(["check", "--range", "main..HEAD", "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "hooks.attested");
+    assert!(found[0].1.contains("--no-verify"));
+}
+
+#[test]
+fn amend_and_rebase_carry_the_stamps_and_keep_the_first_time() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.gp(&repo).arg("install").assert().success();
+    env.git(&repo, &["switch", "-q", "-c", "feat/r"]);
+    let run = |args: &[&str], now: &str| {
+        let mut c = std::process::Command::new("git");
+        c.current_dir(&repo)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("HOME", env.path("home"))
+            .env("GIT_POLICY_NOW", now);
+        let out = c.args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    };
+    env.write(&repo, "a.txt", "a");
+    env.git(&repo, &["add", "a.txt"]);
+    run(&["commit", "-q", "-m", "feat: a"], "1000000000");
+    run(&["commit", "-q", "--amend", "-m", "feat: a, amended"], "1000003600");
+    let text = note(&env, &repo, "HEAD");
+    assert!(text.contains("2001-09-09T01:46:40Z v1 committed"), "the original time is carried: {text}");
+    assert!(text.contains("2001-09-09T02:46:40Z v1 committed"), "{text}");
+    env.git(&repo, &["switch", "-q", "main"]);
+    env.write(&repo, "m.txt", "m");
+    env.git(&repo, &["add", "m.txt"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: m"]);
+    env.git(&repo, &["switch", "-q", "feat/r"]);
+    run(&["rebase", "-q", "main"], "1000007200");
+    let after = note(&env, &repo, "HEAD");
+    assert!(after.contains("2001-09-09T01:46:40Z v1 committed"), "{after}");
+    // post-rewrite and notes.rewriteRef both copied: the union holds each line once.
+    let lines: Vec<&str> = after.lines().collect();
+    let mut unique = lines.clone();
+    unique.dedup();
+    assert_eq!(lines, unique);
+}
+
+#[test]
+fn twenty_concurrent_writers_lose_nothing() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    let bin = assert_cmd::cargo::cargo_bin("git-policy");
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            std::process::Command::new(&bin)
+                .current_dir(&repo)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("HOME", env.path("home"))
+                .env("GIT_POLICY_NOW", (1_700_000_000 + i).to_string())
+                .args(["hook", "post-commit"])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let text = note(&env, &repo, "HEAD");
+    assert_eq!(text.lines().filter(|l| l.contains(" committed ")).count(), 20, "{text}");
+}
+
+#[test]
+fn notes_appended_by_git_are_read_and_git_merges_ours_without_loss() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.gp(&repo).args(["hook", "post-commit"]).env("GIT_POLICY_NOW", "1700000000").assert().success();
+    env.git(
+        &repo,
+        &[
+            "notes",
+            "--ref",
+            DEV,
+            "append",
+            "--no-separator",
+            "-m",
+            "2023-11-14T22:13:21Z v1 committed tz=+0000 hooks=pre-commit",
+        ],
+    );
+    env.gp(&repo).args(["hook", "post-commit"]).env("GIT_POLICY_NOW", "1700000002").assert().success();
+    let text = note(&env, &repo, "HEAD");
+    assert_eq!(text.lines().count(), 3, "{text}");
+    // A second ref with overlapping lines merges with git's cat_sort_uniq.
+    env.git(&repo, &["update-ref", "refs/notes/git-policy/other", DEV]);
+    env.gp(&repo).args(["hook", "post-commit"]).env("GIT_POLICY_NOW", "1700000003").assert().success();
+    env.git(
+        &repo,
+        &[
+            "notes",
+            "--ref",
+            "git-policy/other",
+            "append",
+            "--no-separator",
+            "-m",
+            "2023-11-14T22:13:30Z v1 committed tz=+0000 hooks=x",
+        ],
+    );
+    env.git(&repo, &["notes", "--ref", DEV, "merge", "-q", "-s", "cat_sort_uniq", "refs/notes/git-policy/other"]);
+    assert_eq!(note(&env, &repo, "HEAD").lines().count(), 5);
+}
+
+#[test]
+fn many_notes_fan_out_like_git() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    let r = git_policy::repo::Repo::open(&repo).unwrap();
+    let writes: Vec<(String, Vec<String>)> = (0..300u32)
+        .map(|i| {
+            (
+                format!("{:040x}", u128::from(i) * 0x1234_5678_9abc_def1),
+                vec![format!("2024-01-01T00:00:00Z v1 committed n={i}")],
+            )
+        })
+        .collect();
+    for chunk in writes.chunks(100) {
+        r.append_notes(DEV, chunk, "test").unwrap();
+    }
+    let top = env.git(&repo, &["ls-tree", DEV]);
+    assert!(top.lines().all(|l| l.contains(" tree ") && l.split('\t').nth(1).unwrap().len() == 2), "{top}");
+    assert_eq!(env.git(&repo, &["notes", "--ref", DEV, "list"]).lines().count(), 300);
+    assert_eq!(r.all_notes(DEV).unwrap().len(), 300);
+    let one = &writes[123].0;
+    assert!(r.note_text(DEV, one).unwrap().unwrap().contains("n=123"));
+    // A later write follows the fanned layout.
+    r.append_notes(DEV, &[(one.clone(), vec!["2024-01-02T00:00:00Z v1 pushed".into()])], "test").unwrap();
+    assert_eq!(r.note_text(DEV, one).unwrap().unwrap().lines().count(), 2);
+    assert_eq!(env.git(&repo, &["notes", "--ref", DEV, "list"]).lines().count(), 300);
+}
+
+#[test]
+fn two_clones_sync_through_a_bare_remote_in_both_orders() {
+    let env = Env::new();
+    let seed = env.repo("seed");
+    let bare = env.remote_for(&seed, "remote.git");
+    let clone = |name: &str| {
+        let dir = env.path(name);
+        env.git(env.tmp.path(), &["clone", "-q", bare.to_str().unwrap(), dir.to_str().unwrap()]);
+        env.gp(&dir).arg("install").assert().success();
+        env.git(&dir, &["switch", "-q", "-c", &format!("feat/{name}")]);
+        dir
+    };
+    let a = clone("a");
+    let b = clone("b");
+    for (dir, n) in [(&a, 1), (&b, 2), (&a, 3), (&b, 4)] {
+        env.write(dir, &format!("f{n}"), "x");
+        env.git(dir, &["add", "."]);
+        env.git(dir, &["commit", "-q", "-m", &format!("feat: {n}")]);
+    }
+    // Both stamp main's root commit too, so the same note is written on both sides.
+    for (dir, now) in [(&a, "1700000000"), (&b, "1700000001")] {
+        env.git(dir, &["switch", "-q", "--detach", "main"]);
+        env.gp(dir).env("GIT_POLICY_NOW", now).args(["hook", "post-commit"]).assert().success();
+        env.git(dir, &["switch", "-q", "-"]);
+    }
+    env.gp(&a).args(["notes", "push"]).assert().success();
+    env.gp(&b).args(["notes", "push"]).assert().success();
+    env.gp(&a).args(["notes", "pull"]).assert().success();
+    for dir in [&a, &b] {
+        let root = note(&env, dir, "main");
+        assert_eq!(root.lines().count(), 2, "{root}");
+    }
+    let all = |dir: &std::path::Path| git_policy::repo::Repo::open(dir).unwrap().all_notes(DEV).unwrap().len();
+    assert_eq!(all(&a), 5);
+    assert_eq!(all(&b), 5);
+    // A plain fetch brings them too, through the refspec install added.
+    let c = env.path("c");
+    env.git(env.tmp.path(), &["clone", "-q", bare.to_str().unwrap(), c.to_str().unwrap()]);
+    env.gp(&c).arg("install").assert().success();
+    env.git(&c, &["fetch", "-q"]);
+    assert!(env.git(&c, &["for-each-ref", "refs/notes/remotes/origin/git-policy/"]).contains("dev"));
+}
+
+#[test]
+fn stamp_merged_finds_the_first_commit_of_merges_and_squashes() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.gp(&repo).arg("install").assert().success();
+    let start = env.git(&repo, &["rev-parse", "HEAD"]);
+    let commit_at = |file: &str, msg: &str, now: &str| {
+        env.write(&repo, file, file);
+        env.git(&repo, &["add", file]);
+        let mut c = std::process::Command::new("git");
+        c.current_dir(&repo)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("HOME", env.path("home"))
+            .env("GIT_POLICY_NOW", now);
+        assert!(c.args(["commit", "-q", "-m", msg]).output().unwrap().status.success());
+    };
+    env.git(&repo, &["switch", "-q", "-c", "feat/merge"]);
+    commit_at("m1", "feat: m1", "1000000000");
+    commit_at("m2", "feat: m2", "1000001000");
+    env.git(&repo, &["switch", "-q", "-c", "feat/squash", "main"]);
+    commit_at("s1", "feat: s1", "1000002000");
+    commit_at("s2", "feat: s2", "1000003000");
+    env.git(&repo, &["switch", "-q", "main"]);
+    env.git(&repo, &["merge", "-q", "--no-ff", "--no-verify", "-m", "Merge feat/merge", "feat/merge"]);
+    env.git(&repo, &["merge", "-q", "--squash", "feat/squash"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: squashed"]);
+    let squash = env.git(&repo, &["rev-parse", "HEAD"]);
+    let out = env
+        .gp(&repo)
+        .args(["stamp", "merged", "--range", &format!("{start}..HEAD")])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("merge first commit 2001-09-09T01:46:40Z (2 source commit(s))"), "{text}");
+    assert!(text.contains("squash first commit 2001-09-09T02:20:00Z (2 source commit(s))"), "{text}");
+    let trunk_note = env.git(&repo, &["notes", "--ref", "refs/notes/git-policy/trunk", "show", &squash]);
+    assert!(
+        trunk_note.contains(" merged ")
+            && trunk_note.contains("via=squash")
+            && trunk_note.contains("first=2001-09-09T02:20:00Z"),
+        "{trunk_note}"
+    );
+}
