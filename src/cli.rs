@@ -109,7 +109,17 @@ pub struct CheckArgs {
 pub struct DoctorArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub format: DataFormat,
+}
+
+/// Formats of commands that describe rather than judge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DataFormat {
+    /// Text for people.
+    #[default]
+    Text,
+    /// One JSON document.
+    Json,
 }
 
 /// `policy ...`
@@ -120,7 +130,7 @@ pub enum PolicyCommand {
     Show {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
-        format: Format,
+        format: DataFormat,
     },
     /// Validate a policy file (default: the repository's) and everything it extends.
     #[command(after_help = "Example:\n  git-policy policy validate policies/org.toml")]

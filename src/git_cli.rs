@@ -75,3 +75,83 @@ pub fn push_notes(dir: &Path, remote: &str, refs: &[String]) -> Result<PushOutco
         "check the remote's address and your access (git push works?)",
     ))
 }
+
+/// The signature status git reports for each commit (`%G?`): `G` good, `B` bad, `U` good with
+/// unknown validity, `X`/`Y` expired, `R` revoked, `E` cannot be checked, `N` none.
+pub fn signature_status(
+    dir: &Path,
+    allowed_signers: Option<&Path>,
+    commits: &[String],
+) -> Result<Vec<(String, char, String)>> {
+    if commits.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut c = git(dir);
+    if let Some(f) = allowed_signers {
+        c.arg("-c").arg(format!("gpg.ssh.allowedSignersFile={}", f.display()));
+    }
+    c.args(["log", "--no-walk=unsorted", "--format=%H %G? %GS"]).args(commits);
+    let out = run(c, "verify signatures")?;
+    if !out.status.success() {
+        return Err(Error::git(
+            format!("git could not check signatures: {}", String::from_utf8_lossy(&out.stderr).trim()),
+            "is git 2.34 or newer installed (SSH signatures)?",
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut p = l.splitn(3, ' ');
+            let id = p.next()?.to_string();
+            let status = p.next()?.chars().next()?;
+            Some((id, status, p.next().unwrap_or("").to_string()))
+        })
+        .collect())
+}
+
+/// Namespace of git-policy's signed approvals (ssh-keygen -Y ... -n).
+pub const REVIEW_NAMESPACE: &str = "git-policy-review";
+
+/// Signs `payload` with an SSH key (`ssh-keygen -Y sign`); returns the armored signature.
+pub fn ssh_sign(key: &Path, payload: &str) -> Result<String> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io("creating a temp dir for signing", e))?;
+    let file = dir.path().join("approval");
+    std::fs::write(&file, payload).map_err(|e| Error::io("writing the approval to sign", e))?;
+    let out = Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-q", "-n", REVIEW_NAMESPACE, "-f"])
+        .arg(key)
+        .arg(&file)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::io("running ssh-keygen (install openssh-client)", e))?;
+    if !out.status.success() {
+        return Err(Error::git(
+            format!("ssh-keygen could not sign: {}", String::from_utf8_lossy(&out.stderr).trim()),
+            "set user.signingkey to your SSH key (git config user.signingkey ~/.ssh/id_ed25519.pub)",
+        ));
+    }
+    std::fs::read_to_string(file.with_extension("sig")).map_err(|e| Error::io("reading the signature", e))
+}
+
+/// Verifies an armored SSH signature of `payload` by `identity` against an allowed-signers file.
+pub fn ssh_verify(allowed_signers: &Path, identity: &str, payload: &str, signature: &str) -> Result<bool> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io("creating a temp dir for verifying", e))?;
+    let sig = dir.path().join("approval.sig");
+    std::fs::write(&sig, signature).map_err(|e| Error::io("writing the signature to verify", e))?;
+    let mut child = Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-n", REVIEW_NAMESPACE, "-f"])
+        .arg(allowed_signers)
+        .args(["-I", identity, "-s"])
+        .arg(&sig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| Error::io("running ssh-keygen (install openssh-client)", e))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(payload.as_bytes());
+    }
+    let status = child.wait().map_err(|e| Error::io("waiting for ssh-keygen", e))?;
+    Ok(status.success())
+}

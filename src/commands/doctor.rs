@@ -5,10 +5,10 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::io_err;
+use crate::cli::DataFormat as Format;
 use crate::cli::DoctorArgs;
 use crate::error::Result;
 use crate::repo::Repo;
-use crate::report::Format;
 use crate::shim::{self, State};
 
 #[derive(Serialize)]

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::io_err;
+use crate::cli::DataFormat as Format;
 use crate::cli::PolicyCommand;
 use crate::error::{Error, Result};
 use crate::policy::load::{dotted, flatten, Loaded};
 use crate::policy::{catalogue, load, NoBlobs, Source};
 use crate::repo::Repo;
-use crate::report::Format;
 
 /// Runs a `policy` subcommand.
 pub fn run(cmd: PolicyCommand, out: &mut dyn Write) -> Result<u8> {

@@ -7,6 +7,10 @@ use serde::Serialize;
 use crate::error::exit;
 use crate::finding::{has_errors, Finding, Level};
 
+mod github;
+mod junit;
+mod sarif;
+
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
@@ -15,6 +19,12 @@ pub enum Format {
     Text,
     /// One JSON document.
     Json,
+    /// JUnit XML for CI test tabs
+    Junit,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
+    /// SARIF 2.1.0 for code scanning
+    Sarif,
 }
 
 /// What was checked and what was found.
@@ -76,6 +86,9 @@ pub fn render(format: Format, report: &Report<'_>, style: Style, out: &mut dyn W
             serde_json::to_writer_pretty(&mut *out, &value).map_err(io::Error::other)?;
             writeln!(out)
         }
+        Format::Junit => junit::render(report, out),
+        Format::Github => github::render(report, out),
+        Format::Sarif => sarif::render(report, out),
     }
 }
 

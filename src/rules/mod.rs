@@ -5,6 +5,7 @@
 
 pub mod attest;
 pub mod branch;
+pub mod codeowners;
 pub mod commit;
 pub mod message;
 pub mod push;
