@@ -57,6 +57,9 @@ pub enum Command {
     /// Record lead-time stamps (CI on trunk).
     #[command(subcommand)]
     Stamp(StampCommand),
+    /// Record reviews in refs/notes/review.
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// Print shell completions.
     #[command(after_help = "Example:\n  git-policy completions bash > /etc/bash_completion.d/git-policy")]
     Completions(CompletionsArgs),
@@ -190,5 +193,21 @@ pub enum StampCommand {
         /// BASE..HEAD of trunk (default: detected as `check` does).
         #[arg(long)]
         range: Option<String>,
+    },
+}
+
+/// `review ...`
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Approve a change as yourself (user.name, user.email), bound to its content (patch id).
+    #[command(
+        after_help = "Examples:\n  git-policy review approve origin/feat/login\n  git-policy review approve --sign   # SSH-signed with user.signingkey\n  git push origin refs/notes/review"
+    )]
+    Approve {
+        /// The revision to approve (default HEAD).
+        rev: Option<String>,
+        /// Sign the approval with your SSH key (ssh-keygen -Y sign).
+        #[arg(long)]
+        sign: bool,
     },
 }

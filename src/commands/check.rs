@@ -134,6 +134,22 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     }
     let commits = repo.commits_between(std::slice::from_ref(&head), std::slice::from_ref(&base))?;
     findings.extend(super::facts::judge_commits(&repo, policy, &commits, on_branch)?);
+    let review = super::review::gather(&repo, policy, &base, &head, &commits)?;
+    findings.extend(rules::review::check(policy, &review));
+    if !review.policy_files_changed.is_empty() {
+        findings.extend(rules::finding(
+            policy,
+            "policy.changed",
+            format!(
+                "the change edits {}; it is judged by the base commit's version, and its edits apply once it lands",
+                review.policy_files_changed.join(", ")
+            ),
+            "have the policy owners review the edit; nothing else to do".into(),
+        ));
+    }
+    if policy.commits.signed {
+        findings.extend(signatures(&repo, policy, &base, &commits)?);
+    }
     if policy.level("hooks.attested") != crate::policy::Level::Off {
         let dev = crate::events::notes_ref(super::stamp::DEV);
         let fetched = !repo.ref_targets(&dev)?.is_empty();
@@ -165,6 +181,31 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     use std::io::IsTerminal;
     report::render(args.format, &report, Style::for_terminal(std::io::stdout().is_terminal()), out).map_err(io_err)?;
     Ok(report.exit_code())
+}
+
+/// `commits.signed`: git's own verification, against the base commit's allowed-signers file.
+fn signatures(repo: &Repo, policy: &crate::policy::Policy, base: &str, commits: &[String]) -> Result<Vec<Finding>> {
+    let path = policy.commits.allowed_signers.clone().unwrap_or_default();
+    let signers = super::review::base_file(repo, base, &path)?;
+    let dir = repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf();
+    let mut out = Vec::new();
+    for (id, status, signer) in crate::git_cli::signature_status(&dir, signers.as_ref().map(|f| f.path()), commits)? {
+        let why = match status {
+            'G' => continue,
+            'N' => "is not signed".to_string(),
+            'B' => "has a bad signature (the commit was changed after signing)".to_string(),
+            'U' | 'E' if signers.is_none() => format!("cannot be verified: {path} is not in the base commit"),
+            'U' | 'E' => format!(
+                "is signed by a key that is not in {path}{}",
+                if signer.is_empty() { String::new() } else { format!(" ({signer})") }
+            ),
+            'X' | 'Y' => "is signed by an expired key".to_string(),
+            'R' => "is signed by a revoked key".to_string(),
+            other => format!("has signature status {other}"),
+        };
+        out.extend(rules::finding(policy, "commits.signed", format!("commit {why}"), format!("sign commits with a key listed in {path}: git config commit.gpgsign true, then git rebase --exec 'git commit --amend --no-edit -S' <base>")).map(|f| f.commit(id)));
+    }
+    Ok(out)
 }
 
 fn short(id: &str) -> &str {

@@ -8,12 +8,13 @@ pub mod hook;
 pub mod install;
 pub mod notes;
 pub mod policy;
+pub mod review;
 pub mod stamp;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Command, NotesCommand, StampCommand};
+use crate::cli::{Cli, Command, NotesCommand, ReviewCommand, StampCommand};
 use crate::error::{Error, Result};
 use crate::policy::{load, Loaded, NoBlobs, Source};
 use crate::repo::Repo;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         Command::Notes(NotesCommand::Pull { remote }) => notes::run_pull(remote.as_deref(), out),
         Command::Notes(NotesCommand::Push { remote }) => notes::run_push(remote.as_deref(), out),
         Command::Stamp(StampCommand::Merged { range }) => stamp::merged(range.as_deref(), out),
+        Command::Review(ReviewCommand::Approve { rev, sign }) => review::approve(rev.as_deref(), sign, out),
     }
 }
 

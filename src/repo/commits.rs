@@ -283,3 +283,38 @@ impl Repo {
         Ok(minutes)
     }
 }
+
+impl Repo {
+    /// Paths that differ between two commits (rename detection on: a rename counts its new path).
+    pub fn changed_paths(&self, from: &str, to: &str) -> Result<Vec<String>> {
+        let tree = |id: &str| -> Result<git2::Tree<'_>> {
+            let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
+            self.raw().find_commit(oid).and_then(|c| c.tree()).map_err(|e| git_err(&format!("reading {id}"), &e))
+        };
+        let (a, b) = (tree(from)?, tree(to)?);
+        let mut diff = self.raw().diff_tree_to_tree(Some(&a), Some(&b), None).map_err(|e| git_err("diffing", &e))?;
+        let mut find = git2::DiffFindOptions::new();
+        find.renames(true);
+        diff.find_similar(Some(&mut find)).map_err(|e| git_err("finding renames", &e))?;
+        Ok(diff
+            .deltas()
+            .filter_map(|d| {
+                d.new_file().path().or_else(|| d.old_file().path()).map(|p| p.to_string_lossy().into_owned())
+            })
+            .collect())
+    }
+
+    /// The signing identity git would use: `(name, email)` from user.name and user.email.
+    pub fn identity(&self) -> Result<(String, String)> {
+        let sig = self.raw().signature().map_err(|e| {
+            Error::git(
+                format!("no identity: {}", e.message()),
+                "set it: git config user.name 'Your Name' && git config user.email you@example.com",
+            )
+        })?;
+        Ok((
+            String::from_utf8_lossy(sig.name_bytes()).into_owned(),
+            String::from_utf8_lossy(sig.email_bytes()).into_owned(),
+        ))
+    }
+}

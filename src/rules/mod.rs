@@ -9,6 +9,7 @@ pub mod codeowners;
 pub mod commit;
 pub mod message;
 pub mod push;
+pub mod review;
 pub mod staged;
 
 use crate::finding::Finding;

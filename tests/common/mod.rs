@@ -134,3 +134,13 @@ pub fn stderr(o: &Output) -> String {
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+impl Env {
+    /// A policy file outside any repository: the default, without the review requirement, for
+    /// tests of other rules through `check` (which otherwise needs approvals).
+    pub fn no_review_policy(&self) -> PathBuf {
+        let p = self.path("no-review.toml");
+        std::fs::write(&p, "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n").unwrap();
+        p
+    }
+}

@@ -145,8 +145,10 @@ fn check_judges_every_commit_and_ignores_skip() {
         env.git(&repo, &["add", f]);
         env.git(&repo, &["commit", "-q", "--no-verify", "-m", m]);
     }
+    let nr = env.no_review_policy();
     let out = env
         .gp(&repo)
+        .env("GIT_POLICY_FILE", &nr)
         .env("GIT_POLICY_SKIP", "commits.forbid-subjects")
         .args(["check", "--range", "main..HEAD", "--format", "json"])
         .assert()
@@ -156,7 +158,7 @@ fn check_judges_every_commit_and_ignores_skip() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["rule"], "commits.forbid-subjects");
     assert!(stderr(&out).contains("ignored by `check`"));
-    env.gp(&repo).args(["check", "--range", "HEAD~1..HEAD"]).assert().success();
+    env.gp(&repo).env("GIT_POLICY_FILE", &nr).args(["check", "--range", "HEAD~1..HEAD"]).assert().success();
     env.gp(&repo).args(["check", "--range", "main...HEAD"]).assert().code(2);
     env.gp(&repo).args(["check", "--range", "nope..HEAD"]).assert().code(3);
 }
@@ -183,7 +185,7 @@ fn branch_age_and_distance_are_checked_on_push_and_in_ci() {
     let env = Env::new();
     let repo = env.repo("r");
     env.remote_for(&repo, "remote.git");
-    env.write(&repo, ".git-policy.toml", "extends = [\"builtin:default\"]\n[branch]\nmax-behind = 2\nmax-ahead = 2\n[rules]\n\"branch.max-age\" = \"error\"\n\"branch.max-behind\" = \"error\"\n");
+    env.write(&repo, ".git-policy.toml", "extends = [\"builtin:default\"]\n[branch]\nmax-behind = 2\nmax-ahead = 2\n[review]\napprovals = 0\n[rules]\n\"branch.max-age\" = \"error\"\n\"branch.max-behind\" = \"error\"\n");
     env.git(&repo, &["add", ".git-policy.toml"]);
     env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
     env.git(&repo, &["push", "-q", "--no-verify", "origin", "main"]);
@@ -245,9 +247,17 @@ fn merges_on_a_branch_break_linear_history() {
     env.git(&repo, &["switch", "-q", "feat/m"]);
     // The message says nothing of a merge: a merge is judged by its parents only.
     env.git(&repo, &["merge", "-q", "--no-ff", "--no-verify", "-m", "feat: bring in b", "main"]);
-    let out = env.gp(&repo).args(["check", "--range", "main..HEAD"]).assert().code(1).get_output().clone();
+    let nr = env.no_review_policy();
+    let out = env
+        .gp(&repo)
+        .env("GIT_POLICY_FILE", &nr)
+        .args(["check", "--range", "main..HEAD"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
     assert!(String::from_utf8_lossy(&out.stdout).contains("branch.linear"));
     env.git(&repo, &["reset", "-q", "--hard", "HEAD~1"]);
     env.git(&repo, &["rebase", "-q", "main"]);
-    env.gp(&repo).args(["check", "--range", "main..HEAD"]).assert().success();
+    env.gp(&repo).env("GIT_POLICY_FILE", &nr).args(["check", "--range", "main..HEAD"]).assert().success();
 }

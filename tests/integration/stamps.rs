@@ -30,7 +30,11 @@ fn post_commit_stamps_with_the_hooks_that_passed_and_git_reads_it() {
     env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: b"]);
     assert!(note(&env, &repo, "HEAD").contains(" hooks=none "));
     // hooks.attested in CI catches the skipped one only.
-    env.write(&repo, "attest.toml", "extends = [\"builtin:default\"]\n[rules]\n\"hooks.attested\" = \"error\"\n");
+    env.write(
+        &repo,
+        "attest.toml",
+        "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[rules]\n\"hooks.attested\" = \"error\"\n",
+    );
     let out = env
         .gp(&repo)
         .env("GIT_POLICY_FILE", repo.join("attest.toml"))
