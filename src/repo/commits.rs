@@ -304,8 +304,12 @@ impl Repo {
             .collect())
     }
 
-    /// The signing identity git would use: `(name, email)` from user.name and user.email.
+    /// The identity git would commit as: `GIT_COMMITTER_NAME`/`GIT_COMMITTER_EMAIL` when set,
+    /// else user.name and user.email.
     pub fn identity(&self) -> Result<(String, String)> {
+        if let (Some(n), Some(e)) = (crate::env::var("GIT_COMMITTER_NAME"), crate::env::var("GIT_COMMITTER_EMAIL")) {
+            return Ok((n, e));
+        }
         let sig = self.raw().signature().map_err(|e| {
             Error::git(
                 format!("no identity: {}", e.message()),

@@ -115,7 +115,7 @@ pub fn check(policy: &Policy, f: &ReviewFacts) -> Vec<Finding> {
     }
     let authors: BTreeSet<String> = f.authors.iter().map(|(_, e)| norm(e)).collect();
     let mut valid: BTreeSet<String> = BTreeSet::new();
-    let mut rejected: BTreeMap<String, String> = BTreeMap::new();
+    let mut rejected: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for a in &f.approvals {
         let email = norm(&a.email);
         let why = if authors.contains(&email) {
@@ -135,7 +135,10 @@ pub fn check(policy: &Policy, f: &ReviewFacts) -> Vec<Finding> {
                 valid.insert(email);
             }
             Some(w) => {
-                rejected.entry(email).or_insert(w);
+                let reasons = rejected.entry(email).or_default();
+                if !reasons.contains(&w) {
+                    reasons.push(w);
+                }
             }
         }
     }
@@ -146,7 +149,7 @@ pub fn check(policy: &Policy, f: &ReviewFacts) -> Vec<Finding> {
         if rejected.is_empty() {
             String::new()
         } else {
-            let list: Vec<String> = rejected.iter().map(|(e, w)| format!("{e} {w}")).collect();
+            let list: Vec<String> = rejected.iter().map(|(e, w)| format!("{e} {}", w.join(" and "))).collect();
             format!("; not counted: {}", list.join("; "))
         }
     };

@@ -8,4 +8,5 @@ mod cli;
 mod hooks;
 mod install;
 mod policy;
+mod review;
 mod stamps;
