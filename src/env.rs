@@ -45,3 +45,22 @@ pub fn is_ci() -> bool {
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
+
+static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Marks the process start for [`trace`].
+pub fn start_clock() {
+    let _ = START.get_or_init(std::time::Instant::now);
+}
+
+/// `GIT_POLICY_TRACE=1`: prints how long each phase of a run took, on stderr, for finding where
+/// a slow hook spends its time.
+pub fn trace(phase: &str) {
+    if std::env::var_os("GIT_POLICY_TRACE").is_some() {
+        let us = START.get().map_or(0, |s| s.elapsed().as_micros());
+        #[expect(clippy::print_stderr, reason = "the trace is diagnostic output for people, by request")]
+        {
+            eprintln!("git-policy trace: {us:>6} us  {phase}");
+        }
+    }
+}

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod coverage;
 pub mod env;
 pub mod error;
 pub mod events;
@@ -28,6 +29,7 @@ pub use error::{Error, Result};
 
 /// Runs the binary: the hook path skips clap, because hooks must start in milliseconds.
 pub fn main_entry() -> ExitCode {
+    env::start_clock();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();

@@ -53,8 +53,11 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
         return Ok(chained_code);
     }
 
+    crate::env::trace("input read");
     let repo = Repo::discover()?;
+    crate::env::trace("repository opened");
     let loaded = super::load_policy(Some(&repo))?;
+    crate::env::trace("policy loaded");
     let policy = &loaded.policy;
     let stdin = String::from_utf8_lossy(&stdin);
     let stamping = policy.lead_time.stamp;
@@ -82,10 +85,12 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
         }
         _ => Vec::new(),
     };
+    crate::env::trace("rules run");
     let code = finish(name, policy, findings, err)?;
     if code == 0 && stamping {
         after_pass(&repo, &loaded, name, git_args, &pushed, err)?;
     }
+    crate::env::trace("done");
     Ok(code)
 }
 

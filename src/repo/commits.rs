@@ -114,24 +114,19 @@ impl Repo {
         Ok(out)
     }
 
-    /// Files a commit changes against its first parent (or the empty tree).
+    /// Files a commit changes against its first parent (or the empty tree), with their sizes.
     pub fn commit_changes(&self, id: &str) -> Result<Vec<crate::subject::FileChange>> {
         let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
         let c = self.raw().find_commit(oid).map_err(|e| git_err(&format!("reading commit {id}"), &e))?;
-        let new_tree = c.tree().map_err(|e| git_err("reading tree", &e))?;
-        let old_tree = match c.parent(0) {
-            Ok(p) => Some(p.tree().map_err(|e| git_err("reading tree", &e))?),
+        let old = match c.parent(0) {
+            Ok(p) => Some(p.tree_id()),
             Err(_) => None,
         };
-        let diff = self
-            .raw()
-            .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), None)
-            .map_err(|e| git_err("diffing commit", &e))?;
-        Ok(changes_of(&diff))
+        self.tree_changes(old, Some(c.tree_id()), true)
     }
 
-    /// Staged changes: the index against HEAD (everything, on an unborn branch).
-    pub fn staged_changes(&self) -> Result<Vec<crate::subject::FileChange>> {
+    /// Staged changes through libgit2 (the fallback for indexes the fast reader does not support).
+    pub(crate) fn staged_changes_libgit2(&self) -> Result<Vec<crate::subject::FileChange>> {
         let head_tree = match self.raw().head() {
             Ok(h) => Some(h.peel_to_tree().map_err(|e| git_err("reading HEAD's tree", &e))?),
             Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => None,

@@ -261,3 +261,74 @@ fn merges_on_a_branch_break_linear_history() {
     env.git(&repo, &["rebase", "-q", "main"]);
     env.gp(&repo).env("GIT_POLICY_FILE", &nr).args(["check", "--range", "main..HEAD"]).assert().success();
 }
+
+/// The fast index reader agrees with `git diff --cached` through a series of real changes.
+#[test]
+fn staged_changes_match_git_diff_cached() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    for i in 0..40 {
+        env.write(&repo, &format!("d{}/e{}/f{i}.txt", i % 4, i % 3), &format!("{i}\n"));
+    }
+    env.write(&repo, "top.txt", "t");
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: tree"]);
+    env.git(&repo, &["switch", "-q", "-c", "feat/s"]);
+    let policy = env.path("all.toml");
+    std::fs::write(
+        &policy,
+        "[commits]\nforbid-paths = [\"**\"]\nmax-files = 0\n[rules]\n\"commits.max-files\" = \"error\"\n",
+    )
+    .unwrap();
+    let compare = |what: &str| {
+        let out = env.gp(&repo).env("GIT_POLICY_FILE", &policy).args(["hook", "pre-commit"]).output().unwrap();
+        let err = stderr(&out);
+        let mut ours: Vec<String> = err
+            .lines()
+            .filter_map(|l| l.strip_prefix("error[commits.forbid-paths]: `"))
+            .map(|l| l.split('`').next().unwrap().to_string())
+            .collect();
+        ours.sort();
+        let status = env.git(&repo, &["diff", "--cached", "--no-renames", "--name-status"]);
+        let mut theirs: Vec<String> =
+            status.lines().filter(|l| !l.starts_with('D')).map(|l| l.split('\t').nth(1).unwrap().to_string()).collect();
+        theirs.sort();
+        assert_eq!(ours, theirs, "{what}: {err}");
+        let total = status.lines().count();
+        if total > 0 {
+            assert!(err.contains(&format!("{total} files changed, more than 0")), "{what}: {total} expected: {err}");
+        }
+    };
+    compare("nothing staged");
+    env.write(&repo, "d1/e1/f1.txt", "changed\n");
+    env.git(&repo, &["add", "d1/e1/f1.txt"]);
+    compare("one modified file");
+    env.write(&repo, "new/dir/n.txt", "n");
+    env.git(&repo, &["add", "new"]);
+    compare("a new directory");
+    env.git(&repo, &["rm", "-q", "-r", "d2"]);
+    compare("a deleted directory");
+    env.git(&repo, &["mv", "top.txt", "d0/moved.txt"]);
+    compare("a rename");
+    env.git(&repo, &["update-index", "--chmod=+x", "d3/e0/f3.txt"]);
+    compare("a mode change");
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: several"]);
+    compare("after a commit (cache tree rebuilt)");
+    env.git(&repo, &["update-index", "--index-version", "4"]);
+    env.write(&repo, "d0/e0/f0.txt", "v4\n");
+    env.git(&repo, &["add", "d0/e0/f0.txt"]);
+    compare("index version 4");
+    env.git(&repo, &["update-index", "--index-version", "2"]);
+    env.git(&repo, &["reset", "-q", "--soft", "HEAD~1"]);
+    compare("HEAD moved without the index");
+    // `git commit -a` gives the hook a temporary index through GIT_INDEX_FILE.
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: again"]);
+    env.write(&repo, ".env", "SECRET=1");
+    env.git(&repo, &["add", ".env"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: tracked env"]);
+    env.gp(&repo).arg("install").assert().success();
+    env.write(&repo, ".env", "SECRET=2");
+    let out = env.git_out(&repo, &["commit", "-q", "-a", "-m", "feat: commit -a"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("`.env` matches a forbidden path"), "{}", stderr(&out));
+}

@@ -1,0 +1,164 @@
+//! Staged changes for pre-commit, fast: the index file read directly and compared with HEAD's
+//! tree only under the directories its cache tree marks as changed. libgit2's index-to-tree
+//! diff walks every entry of both, about 80 ms on a 10,000-file repository; this takes well
+//! under a millisecond after a typical `git add`. Whatever the fast reader does not support
+//! (split or sparse indexes, SHA-256) falls back to libgit2.
+
+use std::path::PathBuf;
+
+use super::index_file::{self, CacheTreeNode, LeanEntry};
+use super::{git_err, Repo};
+use crate::error::{Error, Result};
+use crate::subject::FileChange;
+
+const TREE_MODE: i32 = 0o040000;
+
+impl Repo {
+    /// The index file git uses now (`GIT_INDEX_FILE` during `git commit -a` or `git commit PATHS`).
+    fn index_path(&self) -> PathBuf {
+        match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+            Some(p) => {
+                let p = PathBuf::from(p);
+                // git gives hooks a path relative to the work tree root, where hooks run.
+                if p.is_absolute() {
+                    p
+                } else {
+                    std::env::current_dir().map(|d| d.join(&p)).unwrap_or(p)
+                }
+            }
+            None => self.git_dir().join("index"),
+        }
+    }
+
+    /// Staged changes: the index against HEAD (everything, on an unborn branch).
+    pub fn staged_changes(&self) -> Result<Vec<FileChange>> {
+        let head_tree = match self.raw().head() {
+            Ok(h) => Some(h.peel_to_tree().map_err(|e| git_err("reading HEAD's tree", &e))?.id()),
+            Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => None,
+            Err(e) => return Err(git_err("reading HEAD", &e)),
+        };
+        let path = self.index_path();
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return self.staged_changes_libgit2(),
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        };
+        crate::env::trace("index file read");
+        let full;
+        let (entries, cache_tree) = match index_file::scan(&bytes) {
+            Ok(lean) => (lean.entries, lean.cache_tree),
+            Err(_) => {
+                // Version 4 and anything odd go through the complete reader, which says exactly
+                // what is unsupported or corrupt.
+                full = match index_file::parse(&bytes) {
+                    Ok(i) => i,
+                    Err(index_file::IndexError::Unsupported(_)) => return self.staged_changes_libgit2(),
+                    Err(e) => {
+                        return Err(Error::git(
+                            format!("{} is corrupt: {e}", path.display()),
+                            "git status will say more; `git reset` rebuilds the index from HEAD",
+                        ))
+                    }
+                };
+                let entries = full
+                    .entries
+                    .iter()
+                    .map(|e| LeanEntry {
+                        path: e.path.as_bytes(),
+                        mode: e.mode,
+                        oid: &e.oid,
+                        file_size: e.file_size,
+                        stage: e.stage,
+                        intent_to_add: e.intent_to_add,
+                    })
+                    .collect();
+                (entries, full.cache_tree.clone())
+            }
+        };
+        crate::env::trace("index parsed");
+        let mut out = Vec::new();
+        let odb = self.raw().odb().map_err(|e| git_err("opening the object database", &e))?;
+        self.diff_index_dir(b"", cache_tree.as_ref(), head_tree, &entries, &odb, &mut out)?;
+        Ok(out)
+    }
+
+    fn diff_index_dir(
+        &self,
+        dir: &[u8],
+        node: Option<&CacheTreeNode>,
+        head: Option<git2::Oid>,
+        entries: &[LeanEntry<'_>],
+        odb: &git2::Odb<'_>,
+        out: &mut Vec<FileChange>,
+    ) -> Result<()> {
+        if let (Some(n), Some(h)) = (node, head) {
+            if n.is_valid() && n.oid.as_ref().is_some_and(|o| o == h.as_bytes()) {
+                return Ok(());
+            }
+        }
+        let tree = head.map(|h| self.raw().find_tree(h).map_err(|e| git_err("reading a tree", &e))).transpose()?;
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let mut seen: Vec<&[u8]> = Vec::new();
+        let mut i = 0;
+        while i < entries.len() {
+            let rel = &entries[i].path[dir.len()..];
+            match rel.iter().position(|&b| b == b'/') {
+                Some(slash) => {
+                    let sub = &rel[..slash];
+                    let prefix = &entries[i].path[..dir.len() + slash + 1];
+                    let end = i + entries[i..].partition_point(|e| e.path.starts_with(prefix));
+                    let name = text(sub);
+                    let head_sub = tree
+                        .as_ref()
+                        .and_then(|t| t.get_name(&name))
+                        .filter(|e| e.filemode() == TREE_MODE)
+                        .map(|e| e.id());
+                    let child = node.and_then(|n| n.children.iter().find(|c| c.name.as_bytes() == sub));
+                    self.diff_index_dir(prefix, child, head_sub, &entries[i..end], odb, out)?;
+                    seen.push(sub);
+                    i = end;
+                }
+                None => {
+                    let e = &entries[i];
+                    i += 1;
+                    seen.push(rel);
+                    if e.stage != 0 || e.intent_to_add {
+                        // Conflicted or only intended: not part of the next commit.
+                        continue;
+                    }
+                    let in_head =
+                        tree.as_ref().and_then(|t| t.get_name(&text(rel))).filter(|h| h.filemode() != TREE_MODE);
+                    let same =
+                        in_head.as_ref().is_some_and(|h| h.id().as_bytes() == e.oid && h.filemode() as u32 == e.mode);
+                    if !same {
+                        let oid =
+                            git2::Oid::from_bytes(e.oid).map_err(|er| git_err("bad object id in the index", &er))?;
+                        let size = if e.mode == 0o160000 {
+                            0
+                        } else {
+                            odb.read_header(oid).map_or(u64::from(e.file_size), |(s, _)| s as u64)
+                        };
+                        out.push(FileChange { path: text(e.path), size, deleted: false });
+                    }
+                }
+            }
+        }
+        if let Some(t) = &tree {
+            for h in t.iter() {
+                if seen.contains(&h.name_bytes()) {
+                    continue;
+                }
+                let path = format!("{}{}", text(dir), text(h.name_bytes()));
+                if h.filemode() == TREE_MODE {
+                    // A whole directory left the index: every file under it is deleted.
+                    for f in self.tree_changes(Some(h.id()), None, false)? {
+                        out.push(FileChange { path: format!("{path}/{}", f.path), size: 0, deleted: true });
+                    }
+                } else {
+                    out.push(FileChange { path, size: 0, deleted: true });
+                }
+            }
+        }
+        Ok(())
+    }
+}
