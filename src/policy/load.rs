@@ -206,9 +206,16 @@ fn read(source: &Source, blobs: &dyn BlobReader) -> Result<String, String> {
 
 /// Parses one file into its raw mirror (checking every key and type) and its plain table.
 pub fn parse(name: &str, text: &str) -> Result<(RawPolicy, toml::Table), PolicyErrors> {
-    let raw = toml::from_str::<RawPolicy>(text).map_err(|e| PolicyErrors(vec![toml_error(name, text, &e)]))?;
     let table = toml::from_str::<toml::Table>(text).map_err(|e| PolicyErrors(vec![toml_error(name, text, &e)]))?;
-    Ok((raw, table))
+    // Typed from the parsed table, so the text is parsed once; only a mistake is worth a second
+    // parse, from the text, to say exactly where it is.
+    match RawPolicy::deserialize(toml::Value::Table(table.clone())) {
+        Ok(raw) => Ok((raw, table)),
+        Err(_) => {
+            let raw = toml::from_str::<RawPolicy>(text).map_err(|e| PolicyErrors(vec![toml_error(name, text, &e)]))?;
+            Ok((raw, table))
+        }
+    }
 }
 
 fn toml_error(name: &str, text: &str, e: &toml::de::Error) -> PolicyError {
@@ -320,7 +327,11 @@ fn merge(layers: Vec<Layer>) -> Result<Loaded, PolicyErrors> {
             layers.last().map_or_else(|| Position::whole_file("policy"), |l| Position::whole_file(&l.source.display()));
         PolicyErrors(vec![PolicyError::new(top, format!("the merged policy is not valid: {e}"))])
     })?;
-    let policy = Policy::from_raw(&raw).map_err(|invalid| {
+    let trusted = |path: &[&str]| {
+        let mut from = origin.iter().filter(|(p, _)| p.len() >= path.len() && p.iter().zip(path).all(|(a, b)| a == b));
+        from.clone().next().is_some() && from.all(|(_, &i)| matches!(layers[i].source, Source::Builtin(_)))
+    };
+    let policy = Policy::from_raw_trusting(&raw, &trusted).map_err(|invalid| {
         PolicyErrors(
             invalid
                 .into_iter()

@@ -2,6 +2,7 @@
 //! and a resolved level for every rule. Rules read only these types, never strings from TOML.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
@@ -10,41 +11,59 @@ use super::catalogue::{self, Level};
 use super::raw::{self, RawPattern, RawPercent, RawPolicy};
 use super::units::{Duration, Percent, Size};
 
-/// A compiled regular expression and the text it came from.
+/// A regular expression and the text it came from. It is compiled when first used, because a
+/// hook that loads a policy uses few of its patterns and must start in milliseconds; patterns
+/// from files a user wrote are compiled (and their examples tested) at load all the same.
 #[derive(Debug, Clone)]
 pub struct Pattern {
-    regex: Regex,
+    source: String,
+    regex: OnceLock<Option<Regex>>,
 }
 
 impl Pattern {
+    fn compiled(source: &str, regex: Regex) -> Self {
+        Self { source: source.to_string(), regex: OnceLock::from(Some(regex)) }
+    }
+
+    fn lazy(source: &str) -> Self {
+        Self { source: source.to_string(), regex: OnceLock::new() }
+    }
+
     /// Whether the expression matches anywhere in `text`.
     pub fn is_match(&self, text: &str) -> bool {
-        self.regex.is_match(text)
+        self.regex.get_or_init(|| Regex::new(&self.source).ok()).as_ref().is_some_and(|r| r.is_match(text))
     }
 
     /// The expression as written.
     pub fn as_str(&self) -> &str {
-        self.regex.as_str()
+        &self.source
     }
 }
 
-/// A compiled set of globs (`**` crosses directories, `*` does not); empty matches nothing.
-#[derive(Debug, Clone)]
+/// A set of globs (`**` crosses directories, `*` does not); empty matches nothing. Each glob is
+/// checked at load; the set is compiled when first used.
+#[derive(Debug, Clone, Default)]
 pub struct Globs {
-    set: GlobSet,
+    globs: Vec<Glob>,
+    set: OnceLock<GlobSet>,
     patterns: Vec<String>,
-}
-
-impl Default for Globs {
-    fn default() -> Self {
-        Self { set: GlobSet::empty(), patterns: Vec::new() }
-    }
 }
 
 impl Globs {
     /// Whether any glob matches the path.
     pub fn is_match(&self, path: &str) -> bool {
-        !self.patterns.is_empty() && self.set.is_match(path)
+        if self.patterns.is_empty() {
+            return false;
+        }
+        self.set
+            .get_or_init(|| {
+                let mut b = GlobSetBuilder::new();
+                for g in &self.globs {
+                    b.add(g.clone());
+                }
+                b.build().unwrap_or_else(|_| GlobSet::empty())
+            })
+            .is_match(path)
     }
 
     /// The globs as written.
@@ -326,12 +345,14 @@ pub struct Invalid {
 }
 
 /// Collects every invalid value instead of stopping at the first.
-#[derive(Default)]
-struct Check {
+struct Check<'a> {
     errors: Vec<Invalid>,
+    /// Whether a key's value came only from policies compiled into the binary, whose patterns
+    /// and examples the test suite checks, so the hot path need not compile them at load.
+    trusted: &'a dyn Fn(&[&str]) -> bool,
 }
 
-impl Check {
+impl Check<'_> {
     fn fail(&mut self, path: &[&str], message: String, help: Option<String>) {
         self.errors.push(Invalid { path: path.iter().map(|s| s.to_string()).collect(), message, help });
     }
@@ -341,6 +362,9 @@ impl Check {
             RawPattern::Plain(s) => (s, &[], &[]),
             RawPattern::Checked(c) => (&c.pattern, &c.examples, &c.counter_examples),
         };
+        if (self.trusted)(path) {
+            return Some(Pattern::lazy(src));
+        }
         let regex = match Regex::new(src) {
             Ok(r) => r,
             Err(e) => {
@@ -371,17 +395,15 @@ impl Check {
                 Some("fix the pattern, or the counter-example".into()),
             );
         }
-        ok.then_some(Pattern { regex })
+        ok.then(|| Pattern::compiled(src, regex))
     }
 
     fn globs(&mut self, path: &[&str], raw: Option<&Vec<String>>) -> Globs {
         let Some(list) = raw else { return Globs::default() };
-        let mut b = GlobSetBuilder::new();
+        let mut globs = Vec::with_capacity(list.len());
         for g in list {
             match Glob::new(g) {
-                Ok(glob) => {
-                    b.add(glob);
-                }
+                Ok(glob) => globs.push(glob),
                 Err(e) => self.fail(
                     path,
                     format!("`{g}` is not a valid glob: {}", e.kind()),
@@ -389,13 +411,7 @@ impl Check {
                 ),
             }
         }
-        match b.build() {
-            Ok(set) => Globs { set, patterns: list.clone() },
-            Err(e) => {
-                self.fail(path, format!("globs could not be compiled: {e}"), None);
-                Globs::default()
-            }
-        }
+        Globs { globs, set: OnceLock::new(), patterns: list.clone() }
     }
 
     fn duration(&mut self, path: &[&str], raw: Option<&String>) -> Option<Duration> {
@@ -446,7 +462,13 @@ impl Check {
 impl Policy {
     /// Validates a (merged) raw policy; every mistake is reported with its key path.
     pub fn from_raw(raw: &RawPolicy) -> Result<Self, Vec<Invalid>> {
-        let mut c = Check::default();
+        Self::from_raw_trusting(raw, &|_| false)
+    }
+
+    /// Like [`Policy::from_raw`], skipping the compile-time checks of patterns for which
+    /// `trusted` says the value came from a built-in policy.
+    pub fn from_raw_trusting(raw: &RawPolicy, trusted: &dyn Fn(&[&str]) -> bool) -> Result<Self, Vec<Invalid>> {
+        let mut c = Check { errors: Vec::new(), trusted };
         let trunk = raw.trunk.as_ref();
         let branches = trunk.and_then(|t| t.branches.clone()).unwrap_or_else(|| vec!["main".into()]);
         if branches.is_empty() {

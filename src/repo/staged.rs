@@ -37,6 +37,7 @@ impl Repo {
             Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => None,
             Err(e) => return Err(git_err("reading HEAD", &e)),
         };
+        crate::env::trace("HEAD's tree found");
         let path = self.index_path();
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
