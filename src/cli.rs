@@ -173,6 +173,13 @@ pub enum NotesCommand {
         /// The remote (default: origin).
         remote: Option<String>,
     },
+    /// Print every event of a stream as `COMMIT LINE` (one walk of the notes tree), for export.
+    #[command(after_help = "Example:\n  git-policy notes export --stream deploy > deploys.txt")]
+    Export {
+        /// The stream: dev, trunk, deploy, incident, coverage.
+        #[arg(long, default_value = "dev")]
+        stream: String,
+    },
     /// Push our notes; on a non-fast-forward, pull, merge and retry.
     #[command(after_help = "Example:\n  git-policy notes push origin")]
     Push {

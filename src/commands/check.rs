@@ -133,8 +133,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         findings.extend(rules::staged::branch_name(policy, b));
     }
     let commits = repo.commits_between(std::slice::from_ref(&head), std::slice::from_ref(&base))?;
-    findings.extend(super::facts::judge_commits(&repo, policy, &commits, on_branch)?);
-    let review = super::review::gather(&repo, policy, &base, &head, &commits)?;
+    crate::env::trace("range walked");
+    let infos = commits.iter().map(|id| repo.commit_info(id)).collect::<Result<Vec<_>>>()?;
+    crate::env::trace("commits read");
+    let mut touched = std::collections::BTreeSet::new();
+    findings.extend(super::facts::judge_infos(&repo, policy, &infos, on_branch, &mut touched)?);
+    crate::env::trace("commits judged");
+    let review = super::review::gather(&repo, policy, &base, &head, &infos, touched.into_iter().collect())?;
+    crate::env::trace("review facts gathered");
     findings.extend(rules::review::check(policy, &review));
     if !review.policy_files_changed.is_empty() {
         findings.extend(rules::finding(
@@ -151,14 +157,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         findings.extend(signatures(&repo, policy, &base, &commits)?);
     }
     if policy.level("hooks.attested") != crate::policy::Level::Off {
-        let dev = crate::events::notes_ref(super::stamp::DEV);
-        let fetched = !repo.ref_targets(&dev)?.is_empty();
-        for id in &commits {
-            if repo.parents(id)?.len() > 1 {
+        let dev = repo.notes_reader(&crate::events::notes_ref(super::stamp::DEV))?;
+        for info in &infos {
+            let id = &info.id;
+            if info.parent_count > 1 {
                 continue;
             }
-            let events = repo.note_text(&dev, id)?.map(|t| crate::events::parse_note(&t)).unwrap_or_default();
-            findings.extend(rules::attest::check(policy, id, &events, fetched));
+            let events = dev.get(id)?.map(|t| crate::events::parse_note(&t)).unwrap_or_default();
+            findings.extend(rules::attest::check(policy, id, &events, dev.exists()));
         }
     }
     if let Some(b) = range.branch.as_deref() {

@@ -39,6 +39,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         Command::Man(_) => generate::man(out),
         Command::Notes(NotesCommand::Pull { remote }) => notes::run_pull(remote.as_deref(), out),
         Command::Notes(NotesCommand::Push { remote }) => notes::run_push(remote.as_deref(), out),
+        Command::Notes(NotesCommand::Export { stream }) => notes::run_export(&stream, out),
         Command::Stamp(StampCommand::Merged { range }) => stamp::merged(range.as_deref(), out),
         Command::Review(ReviewCommand::Approve { rev, sign }) => review::approve(rev.as_deref(), sign, out),
     }

@@ -68,3 +68,22 @@ pub fn run_push(remote: Option<&str>, out: &mut dyn Write) -> Result<u8> {
     writeln!(out, "notes pushed to {remote}").map_err(io_err)?;
     Ok(0)
 }
+
+/// `git-policy notes export [--stream S]`
+pub fn run_export(stream: &str, out: &mut dyn Write) -> Result<u8> {
+    if !crate::events::STREAMS.contains(&stream) {
+        return Err(Error::usage(
+            format!("no stream `{stream}`"),
+            format!("streams: {}", crate::events::STREAMS.join(", ")),
+        ));
+    }
+    let repo = Repo::discover()?;
+    let mut w = std::io::BufWriter::new(out);
+    for (commit, text) in repo.all_notes(&crate::events::notes_ref(stream))? {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            writeln!(w, "{commit} {line}").map_err(io_err)?;
+        }
+    }
+    w.flush().map_err(io_err)?;
+    Ok(0)
+}

@@ -8,6 +8,7 @@ use super::io_err;
 use crate::error::{Error, Result};
 use crate::events::time::format_utc;
 use crate::policy::Policy;
+use crate::repo::commits::CommitInfo;
 use crate::repo::Repo;
 use crate::rules::codeowners::{self, CodeOwners};
 use crate::rules::review::{Approval, ReviewFacts, Signature, Source};
@@ -98,19 +99,25 @@ pub fn base_file(repo: &Repo, base: &str, path: &str) -> Result<Option<tempfile:
 }
 
 /// Gathers everything the review rules judge, with CODEOWNERS and allowed-signers from `base`.
-pub fn gather(repo: &Repo, policy: &Policy, base: &str, head: &str, commits: &[String]) -> Result<ReviewFacts> {
-    let mut facts = ReviewFacts {
-        patch_id: repo.patch_id(Some(base), head)?,
-        changed_paths: repo.changed_paths(base, head)?,
-        ..Default::default()
-    };
+/// `touched` is every path a commit of the range changes (owners of a file changed and changed
+/// back are still asked: each commit of the range lands).
+pub fn gather(
+    repo: &Repo,
+    policy: &Policy,
+    base: &str,
+    head: &str,
+    commits: &[CommitInfo],
+    touched: Vec<String>,
+) -> Result<ReviewFacts> {
+    let mut facts = ReviewFacts { changed_paths: touched, ..Default::default() };
     let signers = match &policy.review.allowed_signers {
         Some(p) if policy.review.require_signed => base_file(repo, base, p)?,
         _ => None,
     };
     let cfg = TrailerConfig { extra_keys: policy.review.trailers.clone(), ..TrailerConfig::default() };
-    for id in commits {
-        let info = repo.commit_info(id)?;
+    let notes = repo.notes_reader(REVIEW_REF)?;
+    for info in commits {
+        let id = &info.id;
         facts.authors.push((info.author_name.clone(), info.author_email.clone()));
         for t in trailers::parse(&info.message, &cfg) {
             if policy.review.trailers.iter().any(|k| t.key_is(k)) {
@@ -124,7 +131,7 @@ pub fn gather(repo: &Repo, policy: &Policy, base: &str, head: &str, commits: &[S
                 }
             }
         }
-        let Some(note) = repo.note_text(REVIEW_REF, id)? else { continue };
+        let Some(note) = notes.get(id)? else { continue };
         let mut recorded = Vec::new();
         for line in note.lines() {
             if let Some((email, patch_id, payload, sig)) = parse_record(line) {
@@ -158,6 +165,12 @@ pub fn gather(repo: &Repo, policy: &Policy, base: &str, head: &str, commits: &[S
                 }
             }
         }
+    }
+    crate::env::trace("approvals read");
+    // The change's patch id is worth computing (a diff of the whole range) only when an
+    // approval is bound to one.
+    if facts.approvals.iter().any(|a| a.patch_id.is_some()) {
+        facts.patch_id = repo.patch_id(Some(base), head)?;
     }
     let co_path = match &policy.review.codeowners {
         Some(p) if p.is_empty() => None,

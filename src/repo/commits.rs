@@ -88,7 +88,7 @@ impl Repo {
     /// Commits reachable from `include` but not from `exclude`, newest first (topological).
     pub fn commits_between(&self, include: &[CommitId], exclude: &[CommitId]) -> Result<Vec<CommitId>> {
         let mut walk = self.raw().revwalk().map_err(|e| git_err("walking history", &e))?;
-        walk.set_sorting(git2::Sort::TOPOLOGICAL).map_err(|e| git_err("walking history", &e))?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME).map_err(|e| git_err("walking history", &e))?;
         for id in include {
             let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
             walk.push(oid).map_err(|e| git_err(&format!("walking from {id}"), &e))?;
@@ -114,15 +114,16 @@ impl Repo {
         Ok(out)
     }
 
-    /// Files a commit changes against its first parent (or the empty tree), with their sizes.
-    pub fn commit_changes(&self, id: &str) -> Result<Vec<crate::subject::FileChange>> {
+    /// Files a commit changes against its first parent (or the empty tree), with their sizes
+    /// when `sizes` (reading each blob's header costs a pack lookup).
+    pub fn commit_changes(&self, id: &str, sizes: bool) -> Result<Vec<crate::subject::FileChange>> {
         let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
         let c = self.raw().find_commit(oid).map_err(|e| git_err(&format!("reading commit {id}"), &e))?;
         let old = match c.parent(0) {
             Ok(p) => Some(p.tree_id()),
             Err(_) => None,
         };
-        self.tree_changes(old, Some(c.tree_id()), true)
+        self.tree_changes(old, Some(c.tree_id()), sizes)
     }
 
     /// Staged changes through libgit2 (the fallback for indexes the fast reader does not support).
@@ -280,6 +281,16 @@ impl Repo {
 }
 
 impl Repo {
+    /// Paths that differ between two commits' trees, fast (no rename detection: a renamed file
+    /// counts as its old and its new path, as a code owner of either would want).
+    pub fn paths_between(&self, from: &str, to: &str) -> Result<Vec<String>> {
+        let tree = |id: &str| -> Result<git2::Oid> {
+            let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
+            self.raw().find_commit(oid).map(|c| c.tree_id()).map_err(|e| git_err(&format!("reading {id}"), &e))
+        };
+        Ok(self.tree_changes(Some(tree(from)?), Some(tree(to)?), false)?.into_iter().map(|c| c.path).collect())
+    }
+
     /// Paths that differ between two commits (rename detection on: a rename counts its new path).
     pub fn changed_paths(&self, from: &str, to: &str) -> Result<Vec<String>> {
         let tree = |id: &str| -> Result<git2::Tree<'_>> {

@@ -96,7 +96,34 @@ fn collect(
     Ok(())
 }
 
+/// Reads many notes of one ref with the ref resolved once (a lookup per commit would hit the
+/// filesystem for the ref every time).
+pub struct NotesReader<'r> {
+    repo: &'r Repo,
+    root: Option<git2::Tree<'r>>,
+}
+
+impl NotesReader<'_> {
+    /// The note on `commit`, if any.
+    pub fn get(&self, commit: &str) -> Result<Option<String>> {
+        match &self.root {
+            Some(root) => self.repo.note_in_tree(root, commit),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the ref exists at all.
+    pub fn exists(&self) -> bool {
+        self.root.is_some()
+    }
+}
+
 impl Repo {
+    /// A reader for many notes of `notes_ref`.
+    pub fn notes_reader(&self, notes_ref: &str) -> Result<NotesReader<'_>> {
+        Ok(NotesReader { repo: self, root: self.notes_tree(notes_ref)?.map(|(_, t)| t) })
+    }
+
     fn notes_tree(&self, notes_ref: &str) -> Result<Option<(git2::Oid, git2::Tree<'_>)>> {
         match self.raw().find_reference(notes_ref) {
             Ok(r) => {
