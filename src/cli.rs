@@ -45,6 +45,11 @@ pub enum Command {
         after_help = "Examples:\n  git-policy check --range origin/main..HEAD\n  git-policy check --format json"
     )]
     Check(CheckArgs),
+    /// Judge coverage reports: total, per-file and patch coverage by the policy's gates.
+    #[command(
+        after_help = "Examples:\n  git-policy coverage                       # reports from [coverage] reports\n  git-policy coverage lcov.info --base origin/main\n  git-policy coverage coverage.xml --base main --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+    )]
+    Coverage(CoverageArgs),
     /// Show what is installed and whether it works.
     #[command(after_help = "Example:\n  git-policy doctor")]
     Doctor(DoctorArgs),
@@ -66,6 +71,22 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  git-policy man > git-policy.1 && man ./git-policy.1")]
     Man(ManArgs),
+    /// Record a deployment of a revision to a ring, or a rollback.
+    #[command(
+        after_help = "Examples:\n  git-policy deploy --env prod --ring ga --id run-4711 --service api\n  git-policy deploy --env staging --ring preview --status started --id run-4711 v1.4.0\n  git-policy deploy rollback --env prod --ring ga --to v1.3.2"
+    )]
+    Deploy(DeployArgs),
+    /// Open, acknowledge, resolve and list incidents.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+    /// Compute the DORA keys from the stamps, deployments and incidents in git notes.
+    #[command(
+        after_help = "Examples:\n  git-policy metrics                       # the last 90 days, production ring\n  git-policy metrics --since 2026-01-01 --until 2026-04-01 --service api --format json\n  git-policy metrics --format html --out dora.html"
+    )]
+    Metrics(MetricsArgs),
+    /// Gates between rings: may this revision be promoted?
+    #[command(subcommand)]
+    Gate(GateCommand),
 }
 
 /// `install`
@@ -217,4 +238,270 @@ pub enum ReviewCommand {
         #[arg(long)]
         sign: bool,
     },
+}
+
+/// `coverage`
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Report files (default: [coverage] reports of the policy). Formats are detected.
+    pub reports: Vec<PathBuf>,
+    /// Measure patch coverage of the change from the merge base with BASE to HEAD.
+    #[arg(long)]
+    pub base: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: CoverageFormat,
+    /// The reports' format, instead of detecting it.
+    #[arg(long, value_parser = parse_report_format)]
+    pub report_format: Option<crate::coverage::Format>,
+}
+
+fn parse_report_format(s: &str) -> Result<crate::coverage::Format, String> {
+    s.parse()
+}
+
+/// Output formats of `coverage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CoverageFormat {
+    /// A table for people.
+    #[default]
+    Text,
+    /// One JSON document.
+    Json,
+    /// A Markdown summary for a CI step summary or a PR comment.
+    Markdown,
+    /// GitHub annotations on the uncovered changed lines.
+    Github,
+}
+
+/// `deploy`
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct DeployArgs {
+    /// `rollback`, or nothing to record a deployment.
+    #[command(subcommand)]
+    pub command: Option<DeployCommand>,
+    /// The deployment to record.
+    #[command(flatten)]
+    pub record: DeployRecordArgs,
+}
+
+/// How a deployment record ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DeployStatusArg {
+    /// The ring rollout began.
+    Started,
+    /// The ring rollout finished and the revision is live.
+    #[default]
+    Success,
+    /// The pipeline failed; the revision never went live.
+    Failed,
+}
+
+/// `deploy [REV]`
+#[derive(Debug, Args)]
+pub struct DeployRecordArgs {
+    /// The environment (prod, staging, ...), carried for display.
+    #[arg(long, required = true)]
+    pub env: Option<String>,
+    /// The ring, one of [deploy] rings (default: the production ring).
+    #[arg(long)]
+    pub ring: Option<String>,
+    /// The deployment id, e.g. the pipeline run (default: ENV-RING-TIME; a finish without an id
+    /// completes the revision's unfinished `started` record in the ring).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// How the rollout ended.
+    #[arg(long, value_enum, default_value_t)]
+    pub status: DeployStatusArg,
+    /// The service deployed (default: the whole repository).
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Deployment ids, revisions or incident ids this deployment fixes (a fix-forward).
+    #[arg(long, value_delimiter = ',')]
+    pub fixes: Vec<String>,
+    /// The revision deployed (default HEAD).
+    pub rev: Option<String>,
+}
+
+/// `deploy ...`
+#[derive(Debug, Subcommand)]
+pub enum DeployCommand {
+    /// Record a rollback: REV is live again in the ring, replacing the deployment that was live.
+    #[command(after_help = "Example:\n  git-policy deploy rollback --env prod --ring ga --to v1.3.2 --service api")]
+    Rollback(RollbackArgs),
+}
+
+/// `deploy rollback`
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The environment.
+    #[arg(long)]
+    pub env: String,
+    /// The revision rolled back to (live again).
+    #[arg(long)]
+    pub to: String,
+    /// The ring (default: the production ring).
+    #[arg(long)]
+    pub ring: Option<String>,
+    /// The service (default: the whole repository).
+    #[arg(long)]
+    pub service: Option<String>,
+    /// The rollback's deployment id (default: rollback-ENV-RING-TIME).
+    #[arg(long)]
+    pub id: Option<String>,
+}
+
+/// `incident ...`
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Open an incident and print its id.
+    #[command(
+        after_help = "Examples:\n  git-policy incident open --sev 1 --service api --title 'checkout down'\n  git-policy incident open --sev 2 --cause run-4711"
+    )]
+    Open(IncidentOpenArgs),
+    /// Acknowledge an incident.
+    #[command(after_help = "Example:\n  git-policy incident ack INC-20261203T100000Z-3f2a")]
+    Ack {
+        /// The incident id.
+        id: String,
+    },
+    /// Resolve an incident (service restored).
+    #[command(
+        after_help = "Example:\n  git-policy incident resolve INC-20261203T100000Z-3f2a --via rollback --fix-deploy rollback-prod-ga-20261203T103000Z"
+    )]
+    Resolve(IncidentResolveArgs),
+    /// List incidents.
+    #[command(after_help = "Example:\n  git-policy incident list --open\n  git-policy incident list --format json")]
+    List {
+        /// Only incidents not resolved yet.
+        #[arg(long)]
+        open: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: DataFormat,
+    },
+}
+
+/// `incident open`
+#[derive(Debug, Args)]
+pub struct IncidentOpenArgs {
+    /// Severity: 1 (outage), 2 (major), 3 (degraded).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub sev: u8,
+    /// The affected service.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// What caused it: a deployment id or a revision, or `unknown`.
+    #[arg(long, default_value = "unknown")]
+    pub cause: String,
+    /// A one-line description.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The incident id (default: INC-<UTC time>-<4 hex>).
+    #[arg(long)]
+    pub id: Option<String>,
+}
+
+/// How an incident was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ResolvedVia {
+    /// A rollback restored service.
+    Rollback,
+    /// A new deployment fixed it.
+    FixForward,
+    /// Anything else (a config change, the provider recovered, ...).
+    Other,
+}
+
+/// `incident resolve`
+#[derive(Debug, Args)]
+pub struct IncidentResolveArgs {
+    /// The incident id.
+    pub id: String,
+    /// How service was restored.
+    #[arg(long, value_enum)]
+    pub via: Option<ResolvedVia>,
+    /// The deployment id that restored service.
+    #[arg(long)]
+    pub fix_deploy: Option<String>,
+}
+
+/// Output formats of `metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum MetricsFormat {
+    /// A text table for people.
+    #[default]
+    Table,
+    /// One JSON document (every computed value).
+    Json,
+    /// One row per key.
+    Csv,
+    /// One self-contained HTML page with charts.
+    Html,
+}
+
+/// Survey years of the DORA bands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum BandsArg {
+    /// The 2024 report.
+    #[default]
+    #[value(name = "2024")]
+    Y2024,
+    /// The 2023 report.
+    #[value(name = "2023")]
+    Y2023,
+}
+
+/// `metrics`
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Window start: a length back from --until (`90d`, `12w`) or a UTC date (`2026-01-01`).
+    #[arg(long, default_value = "90d")]
+    pub since: String,
+    /// Window end (exclusive), a UTC date or time (default: now).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only this service.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// The ring measured (default: the production ring).
+    #[arg(long)]
+    pub ring: Option<String>,
+    /// Which survey's bands to show.
+    #[arg(long, value_enum, default_value_t)]
+    pub bands: BandsArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: MetricsFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `gate ...`
+#[derive(Debug, Subcommand)]
+pub enum GateCommand {
+    /// Exit 0 only if REV may be promoted to RING: baked in the previous ring, and the [release]
+    /// criteria hold (coverage, open incidents, rollbacks).
+    #[command(
+        after_help = "Examples:\n  git-policy gate promote --to ga\n  git-policy gate promote --to preview v1.4.0 --format json"
+    )]
+    Promote(PromoteArgs),
+}
+
+/// `gate promote`
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The ring to promote to.
+    #[arg(long)]
+    pub to: String,
+    /// Only deployments and incidents of this service.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// The revision to promote (default HEAD).
+    pub rev: Option<String>,
 }

@@ -153,6 +153,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             "have the policy owners review the edit; nothing else to do".into(),
         ));
     }
+    if let Some(cov) = &policy.coverage {
+        findings.extend(coverage_gates(&repo, policy, cov, &base, &head)?);
+    }
     if policy.commits.signed {
         findings.extend(signatures(&repo, policy, &base, &commits)?);
     }
@@ -187,6 +190,30 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     use std::io::IsTerminal;
     report::render(args.format, &report, Style::for_terminal(std::io::stdout().is_terminal()), out).map_err(io_err)?;
     Ok(report.exit_code())
+}
+
+/// The `[coverage]` gates over the reports in the work tree; no report at all fails closed.
+fn coverage_gates(
+    repo: &Repo,
+    policy: &crate::policy::Policy,
+    cov: &crate::policy::model::Coverage,
+    base: &str,
+    head: &str,
+) -> Result<Vec<Finding>> {
+    let Some(root) = repo.workdir() else { return Ok(Vec::new()) };
+    let reports = super::coverage::find_reports(root, &cov.reports)?;
+    if reports.is_empty() {
+        return Ok(rules::finding(
+            policy,
+            "coverage.total",
+            format!("no coverage report found (looked for {})", cov.reports.join(", ")),
+            "run the tests with coverage before `git-policy check`, or set [coverage] reports".into(),
+        )
+        .into_iter()
+        .collect());
+    }
+    let report = super::coverage::measure(repo, cov, &reports, None, Some((base, head)))?;
+    Ok(super::coverage::findings(policy, &report))
 }
 
 /// `commits.signed`: git's own verification, against the base commit's allowed-signers file.

@@ -1,11 +1,16 @@
 //! One module per subcommand: gather inputs, call the core, hand findings to `report`.
 
 pub mod check;
+pub mod coverage;
+pub mod deploy;
 pub mod doctor;
 pub mod facts;
+pub mod gate;
 pub mod generate;
 pub mod hook;
+pub mod incident;
 pub mod install;
+pub mod metrics;
 pub mod notes;
 pub mod policy;
 pub mod review;
@@ -14,7 +19,7 @@ pub mod stamp;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Command, NotesCommand, ReviewCommand, StampCommand};
+use crate::cli::{Cli, Command, GateCommand, NotesCommand, ReviewCommand, StampCommand};
 use crate::error::{Error, Result};
 use crate::policy::{load, Loaded, NoBlobs, Source};
 use crate::repo::Repo;
@@ -34,6 +39,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         }
         Command::Check(args) => check::run(&args, out, err),
         Command::Doctor(args) => doctor::run(&args, out),
+        Command::Coverage(args) => coverage::run(&args, out),
         Command::Policy(cmd) => policy::run(cmd, out),
         Command::Completions(args) => generate::completions(args.shell, out),
         Command::Man(_) => generate::man(out),
@@ -42,6 +48,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         Command::Notes(NotesCommand::Export { stream }) => notes::run_export(&stream, out),
         Command::Stamp(StampCommand::Merged { range }) => stamp::merged(range.as_deref(), out),
         Command::Review(ReviewCommand::Approve { rev, sign }) => review::approve(rev.as_deref(), sign, out),
+        Command::Deploy(args) => deploy::run(&args, out, err),
+        Command::Incident(cmd) => incident::run(cmd, out),
+        Command::Metrics(args) => metrics::run(&args, out, err),
+        Command::Gate(GateCommand::Promote(args)) => gate::promote(&args, out),
     }
 }
 

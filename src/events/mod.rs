@@ -7,6 +7,7 @@
 //! nothing. Values are percent-encoded where they hold spaces, `=`, `%` or control characters.
 //! Unknown kinds and fields from newer versions are kept and ignored, never rejected.
 
+pub mod metrics;
 pub mod time;
 
 /// The streams, each a notes ref `refs/notes/git-policy/<stream>`.

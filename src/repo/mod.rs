@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 pub mod commits;
+pub mod history;
 pub mod index_file;
+mod lines;
 pub mod notes;
 mod staged;
 mod treediff;

@@ -10,8 +10,9 @@ use super::{git_err, Repo};
 use crate::error::{Error, Result};
 use crate::events::union_lines;
 
-/// How many times a write retries when another writer moved the ref first.
-const MAX_ATTEMPTS: u32 = 200;
+/// How long a write keeps retrying while other writers move the ref first (a busy CI machine
+/// with many concurrent stamps can need hundreds of attempts).
+const RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 /// git moves a notes tree off flat layout once it holds more than this many notes.
 const FLAT_LIMIT: usize = 256;
 
@@ -226,7 +227,8 @@ impl Repo {
             .signature()
             .or_else(|_| git2::Signature::now("git-policy", "git-policy@localhost"))
             .map_err(|e| git_err("making a signature for the notes commit", &e))?;
-        let mut attempt = 0;
+        let mut attempt = 0u32;
+        let started = std::time::Instant::now();
         loop {
             attempt += 1;
             let current = self.notes_tree(notes_ref)?;
@@ -289,7 +291,7 @@ impl Repo {
             };
             match updated {
                 Ok(()) => return Ok(()),
-                Err(_) if attempt < MAX_ATTEMPTS => backoff(attempt),
+                Err(_) if started.elapsed() < RETRY_FOR => backoff(attempt),
                 Err(e) => {
                     return Err(Error::git(
                         format!("could not update {notes_ref} after {attempt} attempts: {}", e.message()),
@@ -305,5 +307,8 @@ impl Repo {
 fn backoff(attempt: u32) {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let jitter = u64::from(nanos % 1000);
-    std::thread::sleep(std::time::Duration::from_micros(200 * u64::from(attempt.min(20)) + jitter));
+    // Up to ~10 ms plus up to 2 ms of jitter: short enough for a hook, long enough to let the
+    // winner of a race finish.
+    let jitter = jitter * 2;
+    std::thread::sleep(std::time::Duration::from_micros(200 * u64::from(attempt.min(50)) + jitter));
 }

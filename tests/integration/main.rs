@@ -5,6 +5,7 @@
 mod common;
 
 mod cli;
+mod coverage;
 mod hooks;
 mod install;
 mod policy;

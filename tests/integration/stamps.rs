@@ -105,15 +105,19 @@ fn twenty_concurrent_writers_lose_nothing() {
                 .env("HOME", env.path("home"))
                 .env("GIT_POLICY_NOW", (1_700_000_000 + i).to_string())
                 .args(["hook", "post-commit"])
+                .stderr(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
         })
         .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
+    let mut errors = String::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success());
+        errors.push_str(&stderr(&out));
     }
     let text = note(&env, &repo, "HEAD");
-    assert_eq!(text.lines().filter(|l| l.contains(" committed ")).count(), 20, "{text}");
+    assert_eq!(text.lines().filter(|l| l.contains(" committed ")).count(), 20, "{text}\n{errors}");
 }
 
 #[test]

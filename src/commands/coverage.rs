@@ -1,0 +1,353 @@
+//! `git-policy coverage`: read the reports, map their paths, merge them, and judge total,
+//! per-file and patch coverage by the policy's `[coverage]` gates.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSetBuilder};
+use serde_json::json;
+
+use super::io_err;
+use crate::cli::{CoverageArgs, CoverageFormat};
+use crate::coverage::{self, GateKind, GateReport, Measure, PathMapper, RepoPaths, Requirement, Verdict};
+use crate::error::{Error, Result};
+use crate::finding::Finding;
+use crate::policy::model::Coverage as CoveragePolicy;
+use crate::policy::Policy;
+use crate::repo::Repo;
+use crate::rules;
+
+/// Expands report globs relative to the work tree root (a plain path is taken as it is).
+pub fn find_reports(root: &Path, patterns: &[String]) -> Result<Vec<PathBuf>> {
+    let mut out = BTreeSet::new();
+    for pattern in patterns {
+        if !pattern.contains(['*', '?', '[', '{']) {
+            let p = root.join(pattern);
+            if p.is_file() {
+                out.insert(p);
+            }
+            continue;
+        }
+        let glob = Glob::new(pattern)
+            .map_err(|e| Error::usage(format!("`{pattern}` is not a valid glob: {e}"), "fix [coverage] reports"))?;
+        let set = GlobSetBuilder::new()
+            .add(glob)
+            .build()
+            .map_err(|e| Error::usage(format!("`{pattern}`: {e}"), "fix [coverage] reports"))?;
+        // Walk only below the literal part of the pattern, so `target/**/lcov.info` does not walk the whole tree.
+        let literal: PathBuf = pattern.split('/').take_while(|c| !c.contains(['*', '?', '[', '{'])).collect();
+        let start = root.join(&literal);
+        let mut stack = vec![start];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(kind) = entry.file_type() else { continue };
+                if kind.is_dir() {
+                    if entry.file_name() != ".git" {
+                        stack.push(path);
+                    }
+                } else if let Ok(rel) = path.strip_prefix(root) {
+                    if set.is_match(rel) {
+                        out.insert(path);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+fn go_module(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("go.mod")).ok()?;
+    text.lines().find_map(|l| l.trim().strip_prefix("module ")).map(|m| m.trim().trim_matches('"').to_string())
+}
+
+/// Reads, maps and merges the reports, and evaluates the gates against the change base..head.
+pub fn measure(
+    repo: &Repo,
+    policy: &CoveragePolicy,
+    reports: &[PathBuf],
+    format: Option<coverage::Format>,
+    change: Option<(&str, &str)>,
+) -> Result<GateReport> {
+    let root = repo
+        .workdir()
+        .ok_or_else(|| Error::usage("coverage needs a work tree", "run it in a clone, not a bare repository"))?;
+    let files = repo.tracked_files()?;
+    let root_text = root.to_string_lossy().trim_end_matches('/').to_string();
+    let module = go_module(root);
+    let mapper =
+        PathMapper::new(RepoPaths { files: &files, root: &root_text, go_module: module.as_deref() }, &policy.path_map);
+    let mut merged = coverage::Coverage::default();
+    let mut unmapped = Vec::new();
+    for path in reports {
+        let name = path.strip_prefix(root).unwrap_or(path).display().to_string();
+        let file = std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e))?;
+        let parsed = coverage::read_report(&name, BufReader::with_capacity(1 << 16, file), format)
+            .map_err(|e| Error::usage(e.to_string(), "is it a coverage report (lcov, Cobertura, JaCoCo, llvm-cov JSON, Go)? --report-format overrides detection"))?;
+        let mapped = mapper.map(parsed);
+        merged.merge(mapped.coverage);
+        unmapped.extend(mapped.unmapped);
+    }
+    unmapped.sort();
+    unmapped.dedup();
+    let changed: Option<BTreeMap<String, BTreeSet<u32>>> = match change {
+        Some((base, head)) => Some(repo.added_lines(base, head)?),
+        None => None,
+    };
+    Ok(coverage::evaluate_change(&merged, policy, changed.as_ref(), &unmapped))
+}
+
+fn rule_of(kind: GateKind) -> &'static str {
+    match kind {
+        GateKind::Total => "coverage.total",
+        GateKind::Branch => "coverage.branch",
+        GateKind::File => "coverage.file",
+        GateKind::Patch => "coverage.patch",
+        GateKind::UncoveredPatchLines => "coverage.uncovered-patch-lines",
+    }
+}
+
+fn shown(m: &Measure) -> String {
+    match m {
+        Measure::Percent(p) => p.to_string(),
+        Measure::Count(n) => n.to_string(),
+        Measure::NoData => "n/a".to_string(),
+    }
+}
+
+fn required(r: &Option<Requirement>) -> String {
+    match r {
+        Some(Requirement::AtLeast(p)) => format!("at least {p}"),
+        Some(Requirement::AtMost(n)) => format!("at most {n}"),
+        None => "nothing".to_string(),
+    }
+}
+
+/// Findings for failed gates and unmapped report paths.
+pub fn findings(policy: &Policy, report: &GateReport) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in report.gates.iter().filter(|g| g.verdict == Verdict::Fail) {
+        let mut msg = format!("{} is {}, {} required", g.kind.key(), shown(&g.actual), required(&g.required));
+        if let Some(n) = &g.note {
+            msg.push_str(&format!(" ({n})"));
+        }
+        if !g.offenders.is_empty() {
+            let list: Vec<&str> = g.offenders.iter().take(10).map(String::as_str).collect();
+            msg.push_str(&format!(
+                ": {}{}",
+                list.join(", "),
+                if g.offenders.len() > 10 { format!(" and {} more", g.offenders.len() - 10) } else { String::new() }
+            ));
+        }
+        let help = match g.kind {
+            GateKind::Patch | GateKind::UncoveredPatchLines => "write tests that run the changed lines listed under \"uncovered changed lines\"",
+            _ => "add tests for the least covered files (see the table), or lower the bar in [coverage] where the policy allows",
+        };
+        out.extend(rules::finding(policy, rule_of(g.kind), msg, help.into()));
+    }
+    if !report.unmapped.is_empty() {
+        let list: Vec<&str> = report.unmapped.iter().take(10).map(String::as_str).collect();
+        out.extend(rules::finding(
+            policy,
+            "coverage.unmapped",
+            format!("{} report path(s) match no file of the repository: {}", report.unmapped.len(), list.join(", ")),
+            "add a [[coverage.path-map]] rule (from = \"<prefix in the report>\", to = \"<repository prefix>\")".into(),
+        ));
+    }
+    out
+}
+
+fn pct(t: &coverage::Tally) -> String {
+    t.percent().map_or_else(|| "n/a".to_string(), |p| p.to_string())
+}
+
+fn text(report: &GateReport, reports: &[PathBuf], out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "coverage from {} report(s)", reports.len())?;
+    let width = report.files.iter().map(|f| f.path.len()).max().unwrap_or(4).clamp(4, 70);
+    writeln!(out, "{:<width$}  {:>7}  {:>7}  {:>8}  {:>8}", "file", "lines", "covered", "percent", "patch")?;
+    for f in &report.files {
+        let patch = if f.patch.measured > 0 { pct(&f.patch) } else { "-".to_string() };
+        writeln!(
+            out,
+            "{:<width$}  {:>7}  {:>7}  {:>8}  {:>8}",
+            f.path,
+            f.lines.measured,
+            f.lines.covered,
+            pct(&f.lines),
+            patch
+        )?;
+    }
+    writeln!(out, "total lines: {} ({}/{})", pct(&report.total), report.total.covered, report.total.measured)?;
+    if report.branches.measured > 0 {
+        writeln!(
+            out,
+            "branches: {} ({}/{})",
+            pct(&report.branches),
+            report.branches.covered,
+            report.branches.measured
+        )?;
+    }
+    writeln!(out, "changed lines: {} ({}/{})", pct(&report.patch), report.patch.covered, report.patch.measured)?;
+    if !report.uncovered_patch.is_empty() {
+        writeln!(out, "uncovered changed lines:")?;
+        for r in &report.uncovered_patch {
+            writeln!(out, "  {r}")?;
+        }
+    }
+    if !report.missing_files.is_empty() {
+        writeln!(out, "changed source files no report covers: {}", report.missing_files.join(", "))?;
+    }
+    if !report.unmapped.is_empty() {
+        writeln!(out, "report paths matching no repository file: {}", report.unmapped.join(", "))?;
+    }
+    for g in &report.gates {
+        writeln!(
+            out,
+            "gate {:<26} {:<4}  {} ({} required)",
+            g.kind.key(),
+            g.verdict.to_string(),
+            shown(&g.actual),
+            required(&g.required)
+        )?;
+    }
+    Ok(())
+}
+
+fn json(report: &GateReport, reports: &[PathBuf], findings: &[Finding]) -> serde_json::Value {
+    let tally = |t: &coverage::Tally| json!({"measured": t.measured, "covered": t.covered, "percent": t.percent().map(|p| p.to_string())});
+    json!({
+        "reports": reports.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "total": tally(&report.total),
+        "branches": tally(&report.branches),
+        "patch": tally(&report.patch),
+        "files": report.files.iter().map(|f| json!({"path": f.path, "lines": tally(&f.lines), "branches": tally(&f.branches), "patch": tally(&f.patch), "min": f.min.map(|m| m.to_string()), "verdict": f.verdict.map(|v| v.to_string())})).collect::<Vec<_>>(),
+        "uncovered_changed_lines": report.uncovered_patch.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "missing_files": report.missing_files,
+        "unmapped": report.unmapped,
+        "gates": report.gates.iter().map(|g| json!({"gate": g.kind.key(), "verdict": g.verdict.to_string(), "actual": shown(&g.actual), "required": required(&g.required), "offenders": g.offenders, "note": g.note})).collect::<Vec<_>>(),
+        "findings": findings,
+    })
+}
+
+fn markdown(report: &GateReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let icon = |v: Verdict| match v {
+        Verdict::Pass => "✅",
+        Verdict::Fail => "❌",
+        Verdict::NotApplicable => "➖",
+    };
+    writeln!(out, "### Coverage\n")?;
+    writeln!(out, "| gate | result | measured | required |\n|---|---|---|---|")?;
+    for g in &report.gates {
+        writeln!(
+            out,
+            "| `{}` | {} {} | {} | {} |",
+            g.kind.key(),
+            icon(g.verdict),
+            g.verdict,
+            shown(&g.actual),
+            required(&g.required)
+        )?;
+    }
+    writeln!(
+        out,
+        "\nTotal lines **{}** ({}/{}), changed lines **{}** ({}/{}).\n",
+        pct(&report.total),
+        report.total.covered,
+        report.total.measured,
+        pct(&report.patch),
+        report.patch.covered,
+        report.patch.measured
+    )?;
+    let touched: Vec<_> = report.files.iter().filter(|f| f.patch.measured > 0).collect();
+    if !touched.is_empty() {
+        writeln!(out, "| changed file | lines | patch |\n|---|---|---|")?;
+        for f in touched {
+            writeln!(out, "| `{}` | {} | {} |", f.path, pct(&f.lines), pct(&f.patch))?;
+        }
+    }
+    if !report.uncovered_patch.is_empty() {
+        writeln!(out, "\n<details><summary>Uncovered changed lines</summary>\n")?;
+        for r in &report.uncovered_patch {
+            writeln!(out, "- `{r}`")?;
+        }
+        writeln!(out, "\n</details>")?;
+    }
+    Ok(())
+}
+
+fn github(report: &GateReport, findings: &[Finding], out: &mut dyn Write) -> std::io::Result<()> {
+    for r in &report.uncovered_patch {
+        writeln!(
+            out,
+            "::warning file={},line={},endLine={},title=coverage.patch::Changed lines {}-{} are not covered by tests",
+            r.path, r.start, r.end, r.start, r.end
+        )?;
+    }
+    let rep = crate::report::Report { subject: "coverage", findings, skipped: &[], notes: &[] };
+    crate::report::render(crate::report::Format::Github, &rep, crate::report::Style::for_terminal(false), out)
+}
+
+/// `git-policy coverage [REPORT...] [--base REV]`
+pub fn run(args: &CoverageArgs, out: &mut dyn Write) -> Result<u8> {
+    let repo = Repo::discover()?;
+    let head = repo.resolve_commit("HEAD")?;
+    let (loaded, base) = match &args.base {
+        Some(b) => {
+            let b = repo.resolve_commit(b)?;
+            // Patch coverage is measured from the merge base, as `git diff BASE...HEAD` shows it.
+            let mb = repo.merge_base(&b, &head)?.unwrap_or(b);
+            (super::load_policy_at(&repo, &mb)?, Some(mb))
+        }
+        None => (super::load_policy(Some(&repo))?, None),
+    };
+    let policy = &loaded.policy;
+    let cov = policy.coverage.clone().unwrap_or_default();
+    let root =
+        repo.workdir().ok_or_else(|| Error::usage("coverage needs a work tree", "run it in a clone"))?.to_path_buf();
+    let reports = if args.reports.is_empty() {
+        find_reports(&root, &cov.reports)?
+    } else {
+        args.reports
+            .iter()
+            .map(|r| {
+                if r.is_absolute() {
+                    r.clone()
+                } else {
+                    std::env::current_dir().map(|d| d.join(r)).unwrap_or_else(|_| r.clone())
+                }
+            })
+            .collect()
+    };
+    if reports.is_empty() {
+        return Err(Error::usage(
+            format!("no coverage report found (looked for {})", cov.reports.join(", ")),
+            "run your tests with coverage first, name the reports (git-policy coverage lcov.info), or set [coverage] reports",
+        ));
+    }
+    let report = measure(&repo, &cov, &reports, args.report_format, base.as_deref().map(|b| (b, head.as_str())))?;
+    let found = findings(policy, &report);
+    match args.format {
+        CoverageFormat::Text => text(&report, &reports, out).map_err(io_err)?,
+        CoverageFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &json(&report, &reports, &found)).map_err(|e| io_err(e.into()))?;
+            writeln!(out).map_err(io_err)?;
+        }
+        CoverageFormat::Markdown => markdown(&report, out).map_err(io_err)?,
+        CoverageFormat::Github => github(&report, &found, out).map_err(io_err)?,
+    }
+    if args.format == CoverageFormat::Text && !found.is_empty() {
+        let rep = crate::report::Report { subject: "coverage", findings: &found, skipped: &[], notes: &[] };
+        use std::io::IsTerminal;
+        crate::report::render(
+            crate::report::Format::Text,
+            &rep,
+            crate::report::Style::for_terminal(std::io::stdout().is_terminal()),
+            out,
+        )
+        .map_err(io_err)?;
+    }
+    Ok(u8::from(crate::finding::has_errors(&found)))
+}

@@ -1,0 +1,107 @@
+//! What the two XML readers share: a streaming quick-xml reader that knows its line, attribute
+//! look-up, and errors that point at the line.
+
+use std::borrow::Cow;
+use std::io::{BufRead, Read};
+
+use quick_xml::events::BytesStart;
+use quick_xml::Reader;
+
+use super::error::{snippet, ReportError};
+
+/// Passes bytes through and counts the newlines consumed, so events know their line.
+pub(crate) struct LineCounter<R> {
+    inner: R,
+    newlines: u64,
+}
+
+impl<R: BufRead> Read for LineCounter<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = {
+            let buf = self.fill_buf()?;
+            let n = buf.len().min(out.len());
+            out[..n].copy_from_slice(&buf[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for LineCounter<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        // The buffer is already filled when a reader consumes, so this does no I/O.
+        if let Ok(buf) = self.inner.fill_buf() {
+            let k = amt.min(buf.len());
+            self.newlines += buf[..k].iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+        self.inner.consume(amt);
+    }
+}
+
+/// A streaming XML reader over a report.
+pub(crate) type XmlReader<R> = Reader<LineCounter<R>>;
+
+/// Opens a streaming reader; no DOM is built and no DTD is fetched.
+pub(crate) fn reader<R: BufRead>(inner: R) -> XmlReader<R> {
+    let mut r = Reader::from_reader(LineCounter { inner, newlines: 0 });
+    r.config_mut().trim_text(true);
+    r
+}
+
+/// The 1-based line the reader has reached (the line of the last event's end).
+pub(crate) fn line<R: BufRead>(r: &XmlReader<R>) -> u64 {
+    r.get_ref().newlines + 1
+}
+
+/// An error found at the reader's current position.
+pub(crate) fn error_here<R: BufRead>(name: &str, r: &XmlReader<R>, message: impl Into<String>) -> ReportError {
+    ReportError::at_line(name, line(r), message)
+}
+
+/// A quick-xml error, with its line and byte offset.
+pub(crate) fn xml_error<R: BufRead>(name: &str, r: &XmlReader<R>, e: &quick_xml::Error) -> ReportError {
+    let message = match e {
+        quick_xml::Error::Io(io) => format!("could not read the report: {io}"),
+        quick_xml::Error::Syntax(_) => format!("not well-formed XML ({e}); is the file truncated or not XML?"),
+        other => format!("not well-formed XML: {other}"),
+    };
+    ReportError { report: name.to_owned(), line: Some(line(r)), byte: Some(r.error_position()), message }
+}
+
+/// Looks up several attributes of an element in one pass; later duplicates are an error.
+pub(crate) fn attrs<'a, const N: usize>(
+    e: &'a BytesStart<'_>,
+    keys: [&[u8]; N],
+) -> Result<[Option<Cow<'a, [u8]>>; N], String> {
+    let mut out: [Option<Cow<'a, [u8]>>; N] = std::array::from_fn(|_| None);
+    for a in e.attributes() {
+        let a = a.map_err(|err| {
+            format!("<{}> has a malformed attribute: {err}", String::from_utf8_lossy(e.local_name().as_ref()))
+        })?;
+        if let Some(i) = keys.iter().position(|k| *k == a.key.as_ref()) {
+            out[i] = Some(a.value);
+        }
+    }
+    Ok(out)
+}
+
+/// An attribute holding text (a path or name): UTF-8, entities resolved.
+pub(crate) fn text(value: &[u8], what: &str) -> Result<String, String> {
+    let s = std::str::from_utf8(value).map_err(|_| format!("{what} `{}` is not UTF-8", snippet(value)))?;
+    quick_xml::escape::unescape(s)
+        .map(Cow::into_owned)
+        .map_err(|err| format!("{what} `{}` has a bad escape: {err}", snippet(value)))
+}
+
+/// Requires an attribute, naming the element and attribute when it is missing.
+pub(crate) fn required<'v, 'a>(v: &'v Option<Cow<'a, [u8]>>, element: &str, key: &str) -> Result<&'v [u8], String> {
+    v.as_deref().ok_or_else(|| format!("<{element}> has no {key} attribute"))
+}
+
+/// Branch ids for count-only formats (Cobertura, JaCoCo): more than this on one line is refused.
+pub(crate) const MAX_BRANCHES_PER_LINE: u64 = 65_536;

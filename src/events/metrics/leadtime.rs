@@ -1,0 +1,138 @@
+//! Lead time for changes.
+//!
+//! For each change, the *end* is the time of the first successful deployment to the ring (of any
+//! kind: a rollback or redeploy can carry a change too) whose revision contains the change, by the
+//! ancestry oracle. Only deployments that could carry the change are looked at: in the service
+//! scope, and of a service the change touches (or of no service; a change with no services is
+//! carried by any deployment). The lead time is `end - first_commit`.
+//!
+//! Every change whose end falls in the window is exactly one of:
+//! * *measured*: a positive lead time, in the median and p90;
+//! * *skewed*: zero or negative (clock skew, forged author dates), listed with its id;
+//! * *excluded before first deploy*: contained in the first recorded deployment that could carry
+//!   it and committed before that deployment. Those are history from before deployments were
+//!   recorded, whose lead times would be artefacts of the install date. (A change contained in the
+//!   first deployment but committed at or after it is skewed, not excluded.)
+//!
+//! A change is *pending* when it reached trunk (`merged_at`, else `first_commit`) before the
+//! window's end and no deployment carried it before the window's end.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::deploys::Dep;
+use super::{summary, ByWeek, Change, LeadTime, Scope, Skewed, Span};
+
+/// Lead time and its weekly series.
+pub(crate) struct Lead {
+    pub stats: LeadTime,
+    /// Measured lead times by trend week of their end.
+    pub by_week: ByWeek<i64>,
+}
+
+/// Where one change stands.
+enum Outcome {
+    /// First carried at `end`; `excluded` when that was the first deployment and it predates it.
+    Deployed { end: i64, excluded: bool },
+    /// Never carried by a recorded deployment.
+    Pending,
+}
+
+pub(crate) fn measure(
+    changes: &[Change],
+    deps: &[Dep<'_>],
+    contains: &dyn Fn(&str, &str) -> bool,
+    span: &Span,
+    scope: &Scope<'_>,
+) -> Lead {
+    let mut stats = LeadTime {
+        measured: 0,
+        median: None,
+        p90: None,
+        skewed: Vec::new(),
+        excluded_before_first_deploy: 0,
+        pending: 0,
+    };
+    let mut values = Vec::new();
+    let mut by_week: ByWeek<i64> = BTreeMap::new();
+    for change in merge(changes).iter().filter(|c| scope.has_change(&c.services)) {
+        let outcome = first_carrier(change, deps, contains, scope);
+        let end = match outcome {
+            Outcome::Deployed { end, .. } => Some(end),
+            Outcome::Pending => None,
+        };
+        let on_trunk = change.merged_at.unwrap_or(change.first_commit);
+        if on_trunk < span.until && end.is_none_or(|e| e >= span.until) {
+            stats.pending += 1;
+        }
+        let Outcome::Deployed { end, excluded } = outcome else { continue };
+        if !span.has(end) {
+            continue;
+        }
+        let secs = end.saturating_sub(change.first_commit);
+        if excluded {
+            stats.excluded_before_first_deploy += 1;
+        } else if secs <= 0 {
+            stats.skewed.push(Skewed { id: change.id.clone(), secs });
+        } else {
+            values.push(secs);
+            if let Some(w) = span.week(end) {
+                by_week.entry(w).or_default().push(secs);
+            }
+        }
+    }
+    stats.measured = values.len();
+    (stats.median, stats.p90) = summary(&values);
+    Lead { stats, by_week }
+}
+
+/// The first deployment carrying the change. Each distinct revision is asked about once.
+fn first_carrier(
+    change: &Change,
+    deps: &[Dep<'_>],
+    contains: &dyn Fn(&str, &str) -> bool,
+    scope: &Scope<'_>,
+) -> Outcome {
+    let touches = |service: Option<&str>| {
+        service.is_none_or(|s| change.services.is_empty() || change.services.iter().any(|x| x == s))
+    };
+    let mut first = None;
+    let mut asked: HashSet<&str> = HashSet::new();
+    for (i, d) in deps.iter().enumerate().filter(|(_, d)| d.live() && scope.has(d.service) && touches(d.service)) {
+        let first_index = *first.get_or_insert(i);
+        if !asked.insert(d.revision) {
+            continue;
+        }
+        if contains(d.revision, &change.id) {
+            let excluded = first_index == i && change.first_commit < d.time;
+            return Outcome::Deployed { end: d.time, excluded };
+        }
+    }
+    Outcome::Pending
+}
+
+/// Changes merged by id: the earliest first commit and merge, the union of services.
+fn merge(changes: &[Change]) -> Vec<Change> {
+    let mut out: Vec<Change> = Vec::with_capacity(changes.len());
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for c in changes {
+        match at.get(c.id.as_str()).and_then(|i| out.get_mut(*i)) {
+            Some(m) => {
+                m.first_commit = m.first_commit.min(c.first_commit);
+                m.merged_at = match (m.merged_at, c.merged_at) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                for s in &c.services {
+                    if !m.services.contains(s) {
+                        m.services.push(s.clone());
+                    }
+                }
+            }
+            None => {
+                at.insert(&c.id, out.len());
+                out.push(c.clone());
+            }
+        }
+    }
+    out
+}

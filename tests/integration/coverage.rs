@@ -1,0 +1,191 @@
+//! `git-policy coverage` on real repositories: reports from several tools, patch coverage of a
+//! change, exact thresholds, fail-closed cases, and `check` running the gates.
+
+use std::path::Path;
+
+use crate::common::{stdout, Env};
+
+/// main: src/lib.rs (10 lines); branch feat/c adds src/new.rs (5 lines) and changes lib.rs line 3.
+fn repo_with_change(env: &Env) -> std::path::PathBuf {
+    let repo = env.repo("r");
+    let lib: String = (1..=10).map(|i| format!("line {i}\n")).collect();
+    env.write(&repo, "src/lib.rs", &lib);
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: lib"]);
+    env.git(&repo, &["switch", "-q", "-c", "feat/c"]);
+    env.write(&repo, "src/lib.rs", &lib.replace("line 3\n", "line three\n"));
+    env.write(&repo, "src/new.rs", "a\nb\nc\nd\ne\n");
+    env.write(&repo, "README.md", "docs change\n");
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: new"]);
+    repo
+}
+
+fn lcov(records: &[(&str, &[(u32, u64)])]) -> String {
+    let mut s = String::new();
+    for (file, lines) in records {
+        s.push_str(&format!("TN:\nSF:{file}\n"));
+        for (l, h) in *lines {
+            s.push_str(&format!("DA:{l},{h}\n"));
+        }
+        s.push_str("end_of_record\n");
+    }
+    s
+}
+
+fn json(env: &Env, repo: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    // With --base the policy comes from the base commit; these tests name their policy directly.
+    let out = env
+        .gp(repo)
+        .env("GIT_POLICY_FILE", repo.join(".git-policy.toml"))
+        .arg("coverage")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), v)
+}
+
+#[test]
+fn patch_coverage_of_a_change() {
+    let env = Env::new();
+    let repo = repo_with_change(&env);
+    let abs = repo.join("src/new.rs").display().to_string();
+    // An absolute path from "another machine" is mapped by suffix; lib.rs line 3 is covered.
+    let lib: Vec<(u32, u64)> = (1..=10).map(|l| (l, u64::from(l != 7))).collect();
+    env.write(
+        &repo,
+        "lcov.info",
+        &lcov(&[("src/lib.rs", &lib), (abs.as_str(), &[(1, 1), (2, 1), (3, 0), (4, 1), (5, 0)])]),
+    );
+    env.write(&repo, ".git-policy.toml", "[coverage]\nmin-patch = 60\nmin-total = 80\n");
+    let (code, v) = json(&env, &repo, &["lcov.info", "--base", "main"]);
+    assert_eq!(v["patch"]["measured"], 6, "{v}");
+    assert_eq!(v["patch"]["covered"], 4);
+    assert_eq!(v["patch"]["percent"], "66.66%");
+    assert_eq!(v["total"]["measured"], 15);
+    assert_eq!(v["total"]["covered"], 12);
+    let ranges: Vec<&str> =
+        v["uncovered_changed_lines"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    assert_eq!(ranges, ["src/new.rs:3", "src/new.rs:5"]);
+    assert_eq!(code, Some(0), "{v}");
+    // 66.66% is below 66.67%: thresholds compare exactly.
+    env.write(&repo, ".git-policy.toml", "[coverage]\nmin-patch = 66.67\n");
+    let (code, v) = json(&env, &repo, &["lcov.info", "--base", "main"]);
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["findings"][0]["rule"], "coverage.patch");
+}
+
+#[test]
+fn fails_closed_on_changed_files_no_report_covers() {
+    let env = Env::new();
+    let repo = repo_with_change(&env);
+    let lib: Vec<(u32, u64)> = (1..=10).map(|l| (l, 1)).collect();
+    env.write(&repo, "lcov.info", &lcov(&[("src/lib.rs", &lib), ("/elsewhere/vendor/x.rs", &[(1, 1)])]));
+    env.write(&repo, ".git-policy.toml", "[coverage]\nmin-patch = 50\n");
+    let (code, v) = json(&env, &repo, &["lcov.info", "--base", "main"]);
+    assert_eq!(code, Some(1), "{v}");
+    assert!(v["missing_files"].as_array().unwrap().iter().any(|f| f == "src/new.rs"), "{v}");
+    assert!(!v["missing_files"].as_array().unwrap().iter().any(|f| f == "README.md"), "docs are not source");
+    assert_eq!(v["unmapped"][0], "/elsewhere/vendor/x.rs");
+    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"coverage.patch") && rules.contains(&"coverage.unmapped"), "{rules:?}");
+}
+
+#[test]
+fn a_pure_rename_is_not_new_code() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.write(&repo, ".git-policy.toml", "");
+    let body: String = (1..=30).map(|i| format!("fn f{i}() {{}}\n")).collect();
+    env.write(&repo, "src/old.rs", &body);
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: old"]);
+    env.git(&repo, &["config", "diff.renames", "false"]);
+    env.git(&repo, &["switch", "-q", "-c", "feat/mv"]);
+    env.git(&repo, &["mv", "src/old.rs", "src/new.rs"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "refactor: rename"]);
+    let lines: Vec<(u32, u64)> = (1..=30).map(|l| (l, 0)).collect();
+    env.write(&repo, "lcov.info", &lcov(&[("src/new.rs", &lines)]));
+    env.write(&repo, ".git-policy.toml", "[coverage]\nmin-patch = 95\n");
+    let (code, v) = json(&env, &repo, &["lcov.info", "--base", "main"]);
+    assert_eq!(v["patch"]["measured"], 0, "{v}");
+    assert_eq!(code, Some(0), "nothing new to measure: n/a passes by default");
+    env.write(&repo, ".git-policy.toml", "[coverage]\nmin-patch = 95\nno-data = \"fail\"\n");
+    assert_eq!(json(&env, &repo, &["lcov.info", "--base", "main"]).0, Some(1));
+}
+
+#[test]
+fn reports_of_several_formats_merge() {
+    let env = Env::new();
+    let repo = repo_with_change(&env);
+    env.write(&repo, ".git-policy.toml", "");
+    env.write(&repo, "a.info", &lcov(&[("src/new.rs", &[(1, 1), (2, 0), (3, 0), (4, 0), (5, 0)])]));
+    let root = repo.display().to_string();
+    env.write(
+        &repo,
+        "coverage.xml",
+        &format!(
+            "<?xml version=\"1.0\" ?>\n<coverage version=\"7.4\"><sources><source>{root}/src</source></sources><packages><package name=\".\"><classes><class name=\"new.rs\" filename=\"new.rs\"><lines><line number=\"2\" hits=\"1\"/><line number=\"3\" hits=\"1\"/><line number=\"4\" hits=\"0\"/></lines></class></classes></package></packages></coverage>\n"
+        ),
+    );
+    let (_, v) = json(&env, &repo, &["a.info", "coverage.xml"]);
+    let new = v["files"].as_array().unwrap().iter().find(|f| f["path"] == "src/new.rs").unwrap().clone();
+    assert_eq!(new["lines"]["measured"], 5, "{v}");
+    assert_eq!(new["lines"]["covered"], 3, "a line is covered if any report covers it");
+}
+
+#[test]
+fn bad_reports_are_clear_errors_not_panics() {
+    let env = Env::new();
+    let repo = repo_with_change(&env);
+    env.write(&repo, "bad.info", "SF:src/lib.rs\nDA:1,1\nDA:x,1\nend_of_record\n");
+    let out = env.gp(&repo).args(["coverage", "bad.info"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.info:3"), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(repo.join("bin.info"), [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
+    env.gp(&repo).args(["coverage", "bin.info"]).assert().code(2);
+    env.gp(&repo).args(["coverage", "missing.info"]).assert().code(3);
+    env.gp(&repo).args(["coverage"]).assert().code(2).stderr(predicates::str::contains("no coverage report found"));
+}
+
+#[test]
+fn check_runs_the_gates_and_fails_closed_without_reports() {
+    let env = Env::new();
+    let repo = repo_with_change(&env);
+    env.git(&repo, &["switch", "-q", "main"]);
+    env.write(&repo, ".git-policy.toml", "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[coverage]\nreports = [\"out/**/*.info\"]\nmin-patch = 90\n");
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
+    env.git(&repo, &["switch", "-q", "feat/c"]);
+    env.git(&repo, &["rebase", "-q", "main"]);
+    let out = env.gp(&repo).args(["check", "--range", "main..HEAD"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("no coverage report found"), "{}", stdout(&out));
+    let all: Vec<(u32, u64)> = (1..=10).map(|l| (l, 1)).collect();
+    env.write(
+        &repo,
+        "out/unit/lcov.info",
+        &lcov(&[("src/lib.rs", &all), ("src/new.rs", &[(1, 1), (2, 1), (3, 1), (4, 1), (5, 1)])]),
+    );
+    let out = env.gp(&repo).args(["check", "--range", "main..HEAD"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn markdown_and_github_outputs() {
+    let env = Env::new();
+    let repo = repo_with_change(&env);
+    env.write(&repo, "lcov.info", &lcov(&[("src/new.rs", &[(1, 1), (2, 0), (3, 0), (4, 1), (5, 1)])]));
+    let md = env.gp(&repo).args(["coverage", "lcov.info", "--base", "main", "--format", "markdown"]).output().unwrap();
+    let text = stdout(&md);
+    assert!(text.contains("### Coverage") && text.contains("`src/new.rs:2-3`"), "{text}");
+    let gh = env.gp(&repo).args(["coverage", "lcov.info", "--base", "main", "--format", "github"]).output().unwrap();
+    assert!(
+        stdout(&gh).contains("::warning file=src/new.rs,line=2,endLine=3,title=coverage.patch::"),
+        "{}",
+        stdout(&gh)
+    );
+}
