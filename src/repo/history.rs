@@ -57,10 +57,21 @@ impl Repo {
 
 /// Answers "does revision R contain commit C" with each revision resolved once and each answer
 /// remembered, for the metrics engine's `contains` oracle.
+///
+/// Trunk's changes form a first-parent chain, and ancestry is transitive: if a revision contains
+/// one chain commit it contains every older one. So for a commit on the chain given by
+/// [`Ancestry::with_chain`], the answer comes from how much of the chain the revision contains,
+/// its own position when it is on the chain, else found once by a binary search (about
+/// log2(chain) git calls), instead of one ancestry walk per change and revision.
 pub struct Ancestry<'r> {
     repo: &'r Repo,
     resolved: RefCell<HashMap<String, Option<CommitId>>>,
     answers: RefCell<HashMap<(CommitId, CommitId), bool>>,
+    /// The chain, oldest first, and each commit's position on it.
+    chain: Vec<CommitId>,
+    position: HashMap<CommitId, usize>,
+    /// Per revision (as asked, and resolved), how many chain commits (from the oldest) it contains.
+    frontier: RefCell<HashMap<CommitId, usize>>,
     /// The first git error met; the oracle cannot return one, so the caller asks afterwards.
     failure: RefCell<Option<crate::error::Error>>,
 }
@@ -72,8 +83,20 @@ impl<'r> Ancestry<'r> {
             repo,
             resolved: RefCell::default(),
             answers: RefCell::default(),
+            chain: Vec::new(),
+            position: HashMap::new(),
+            frontier: RefCell::default(),
             failure: RefCell::default(),
         }
+    }
+
+    /// Declares a first-parent chain, newest first (as [`Repo::first_parent_walk`] returns it):
+    /// each commit's first parent is the next one.
+    #[must_use]
+    pub fn with_chain(mut self, newest_first: &[CommitId]) -> Self {
+        self.chain = newest_first.iter().rev().cloned().collect();
+        self.position = self.chain.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
+        self
     }
 
     /// The commit of a revision, cached; `None` when it is not here.
@@ -90,20 +113,56 @@ impl<'r> Ancestry<'r> {
     /// repository contains nothing; a git failure is remembered for [`Ancestry::take_failure`]
     /// and answered `false`.
     pub fn contains(&self, revision: &str, commit: &str) -> bool {
+        // The engine asks with the chain's own full ids, so most questions are two lookups.
+        if let Some(&i) = self.position.get(commit) {
+            if let Some(hit) = self.frontier.borrow().get(revision) {
+                return i < *hit;
+            }
+            let f = self.resolve(revision).map_or(0, |r| self.frontier(&r));
+            self.frontier.borrow_mut().insert(revision.to_string(), f);
+            return i < f;
+        }
         let (Some(r), Some(c)) = (self.resolve(revision), self.resolve(commit)) else { return false };
+        if let Some(&i) = self.position.get(&c) {
+            return i < self.frontier(&r);
+        }
         let key = (r, c);
         if let Some(hit) = self.answers.borrow().get(&key) {
             return *hit;
         }
-        let answer = match self.repo.is_ancestor(&key.1, &key.0) {
-            Ok(a) => a,
-            Err(e) => {
-                self.failure.borrow_mut().get_or_insert(e);
-                false
-            }
-        };
+        let answer = self.ancestor(&key.1, &key.0);
         self.answers.borrow_mut().insert(key, answer);
         answer
+    }
+
+    /// How many chain commits, from the oldest, `revision` contains (a prefix, by transitivity).
+    fn frontier(&self, revision: &str) -> usize {
+        if let Some(hit) = self.frontier.borrow().get(revision) {
+            return *hit;
+        }
+        // A revision on the chain contains exactly the chain up to itself: no git call at all.
+        if let Some(&i) = self.position.get(revision) {
+            return i + 1;
+        }
+        let (mut lo, mut hi) = (0, self.chain.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let contained = self.chain.get(mid).is_some_and(|c| self.ancestor(c, revision));
+            if contained {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        self.frontier.borrow_mut().insert(revision.to_string(), lo);
+        lo
+    }
+
+    fn ancestor(&self, ancestor: &str, descendant: &str) -> bool {
+        self.repo.is_ancestor(ancestor, descendant).unwrap_or_else(|e| {
+            self.failure.borrow_mut().get_or_insert(e);
+            false
+        })
     }
 
     /// The first git error the oracle met, if any: a run that met one must fail, not report

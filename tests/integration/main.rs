@@ -6,6 +6,8 @@ mod common;
 
 mod cli;
 mod coverage;
+mod diffcover;
+mod dora;
 mod hooks;
 mod install;
 mod policy;
