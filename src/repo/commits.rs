@@ -177,15 +177,7 @@ impl Repo {
 
     /// Files and changed lines between two commits' trees (rename detection on, as git shows it).
     pub fn diff_size(&self, from: &str, to: &str, count_lines: bool) -> Result<(u64, Option<u64>)> {
-        let tree = |id: &str| -> Result<git2::Tree<'_>> {
-            let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
-            self.raw().find_commit(oid).and_then(|c| c.tree()).map_err(|e| git_err(&format!("reading {id}"), &e))
-        };
-        let (a, b) = (tree(from)?, tree(to)?);
-        let mut diff = self.raw().diff_tree_to_tree(Some(&a), Some(&b), None).map_err(|e| git_err("diffing", &e))?;
-        let mut find = git2::DiffFindOptions::new();
-        find.renames(true);
-        diff.find_similar(Some(&mut find)).map_err(|e| git_err("finding renames", &e))?;
+        let diff = self.renamed_diff(from, to, None)?;
         let files = diff.deltas().len() as u64;
         let lines = if count_lines {
             let stats = diff.stats().map_err(|e| git_err("counting changed lines", &e))?;
@@ -281,35 +273,6 @@ impl Repo {
 }
 
 impl Repo {
-    /// Paths that differ between two commits' trees, fast (no rename detection: a renamed file
-    /// counts as its old and its new path, as a code owner of either would want).
-    pub fn paths_between(&self, from: &str, to: &str) -> Result<Vec<String>> {
-        let tree = |id: &str| -> Result<git2::Oid> {
-            let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
-            self.raw().find_commit(oid).map(|c| c.tree_id()).map_err(|e| git_err(&format!("reading {id}"), &e))
-        };
-        Ok(self.tree_changes(Some(tree(from)?), Some(tree(to)?), false)?.into_iter().map(|c| c.path).collect())
-    }
-
-    /// Paths that differ between two commits (rename detection on: a rename counts its new path).
-    pub fn changed_paths(&self, from: &str, to: &str) -> Result<Vec<String>> {
-        let tree = |id: &str| -> Result<git2::Tree<'_>> {
-            let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
-            self.raw().find_commit(oid).and_then(|c| c.tree()).map_err(|e| git_err(&format!("reading {id}"), &e))
-        };
-        let (a, b) = (tree(from)?, tree(to)?);
-        let mut diff = self.raw().diff_tree_to_tree(Some(&a), Some(&b), None).map_err(|e| git_err("diffing", &e))?;
-        let mut find = git2::DiffFindOptions::new();
-        find.renames(true);
-        diff.find_similar(Some(&mut find)).map_err(|e| git_err("finding renames", &e))?;
-        Ok(diff
-            .deltas()
-            .filter_map(|d| {
-                d.new_file().path().or_else(|| d.old_file().path()).map(|p| p.to_string_lossy().into_owned())
-            })
-            .collect())
-    }
-
     /// The identity git would commit as: `GIT_COMMITTER_NAME`/`GIT_COMMITTER_EMAIL` when set,
     /// else user.name and user.email.
     pub fn identity(&self) -> Result<(String, String)> {
@@ -326,5 +289,29 @@ impl Repo {
             String::from_utf8_lossy(sig.name_bytes()).into_owned(),
             String::from_utf8_lossy(sig.email_bytes()).into_owned(),
         ))
+    }
+}
+
+impl Repo {
+    /// A commit's tree.
+    pub(crate) fn commit_tree(&self, id: &str) -> Result<git2::Tree<'_>> {
+        let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
+        self.raw().find_commit(oid).and_then(|c| c.tree()).map_err(|e| git_err(&format!("reading {id}"), &e))
+    }
+
+    /// The diff between two commits' trees with rename detection on, whatever the user's git
+    /// config says (a pure rename is not a change of content).
+    pub(crate) fn renamed_diff(
+        &self,
+        from: &str,
+        to: &str,
+        opts: Option<&mut git2::DiffOptions>,
+    ) -> Result<git2::Diff<'_>> {
+        let (a, b) = (self.commit_tree(from)?, self.commit_tree(to)?);
+        let mut diff = self.raw().diff_tree_to_tree(Some(&a), Some(&b), opts).map_err(|e| git_err("diffing", &e))?;
+        let mut find = git2::DiffFindOptions::new();
+        find.renames(true).copies(false).rename_threshold(50);
+        diff.find_similar(Some(&mut find)).map_err(|e| git_err("finding renames", &e))?;
+        Ok(diff)
     }
 }
