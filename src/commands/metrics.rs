@@ -63,6 +63,8 @@ pub fn run(args: &MetricsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         BandsArg::Y2024 => BandYear::Y2024,
         BandsArg::Y2023 => BandYear::Y2023,
     };
+    // Changes come newest first from trunk's first-parent walk: their order is their position.
+    options.trunk_order = Some(changes.iter().rev().enumerate().map(|(i, c)| (c.id.clone(), i as u64)).collect());
     let contains = |revision: &str, change: &str| ancestry.contains(revision, change);
     crate::env::trace("metrics: streams read");
     let m = metrics::compute(&changes, &deployments, &incidents, &contains, &options, now);
@@ -117,6 +119,32 @@ fn window(since: &str, until: Option<&str>, now: i64) -> Result<(i64, i64)> {
     Ok((since, until))
 }
 
+/// The notes of one stream, looked up one by one or read whole.
+enum Notes<'r> {
+    Lookup(crate::repo::notes::NotesReader<'r>),
+    Whole(std::collections::HashMap<String, String>),
+}
+
+impl<'r> Notes<'r> {
+    /// Past this many commits, one walk of the notes tree beats a lookup per commit.
+    const WHOLE_FROM: usize = 2000;
+
+    fn open(repo: &'r Repo, notes_ref: &str, commits: usize) -> Result<Self> {
+        Ok(if commits >= Self::WHOLE_FROM {
+            Notes::Whole(repo.all_notes(notes_ref)?.into_iter().collect())
+        } else {
+            Notes::Lookup(repo.notes_reader(notes_ref)?)
+        })
+    }
+
+    fn get(&self, commit: &str) -> Result<Option<String>> {
+        match self {
+            Notes::Lookup(r) => r.get(commit),
+            Notes::Whole(m) => Ok(m.get(commit).cloned()),
+        }
+    }
+}
+
 /// Trunk's first-parent commits landed since `back_to`, each a change.
 fn changes(repo: &Repo, policy: &Policy, back_to: i64) -> Result<Vec<Change>> {
     let (name, tip) = repo.find_trunk(&policy.trunk.branches, None)?.ok_or_else(|| {
@@ -126,10 +154,13 @@ fn changes(repo: &Repo, policy: &Policy, back_to: i64) -> Result<Vec<Change>> {
         )
     })?;
     crate::env::trace(&format!("metrics: walking {name}"));
-    let trunk = repo.notes_reader(&events::notes_ref(stamp::TRUNK))?;
-    let dev = repo.notes_reader(&events::notes_ref(stamp::DEV))?;
+    let walk = repo.first_parent_walk(&tip, back_to)?;
+    crate::env::trace(&format!("metrics: {} trunk commits walked", walk.len()));
+    // A long walk reads each stream in one pass over its notes tree; a short one looks notes up.
+    let trunk = Notes::open(repo, &events::notes_ref(stamp::TRUNK), walk.len())?;
+    let dev = Notes::open(repo, &events::notes_ref(stamp::DEV), walk.len())?;
     let mut out = Vec::new();
-    for c in repo.first_parent_walk(&tip, back_to)? {
+    for c in walk {
         let merged: Vec<events::Event> = trunk
             .get(&c.id)?
             .map(|t| events::parse_note(&t).into_iter().filter(|e| e.kind == "merged").collect())

@@ -43,7 +43,9 @@ pub(crate) fn measure(
     contains: &dyn Fn(&str, &str) -> bool,
     span: &Span,
     scope: &Scope<'_>,
+    trunk_order: Option<&HashMap<String, u64>>,
 ) -> Lead {
+    let fast = trunk_order.map(|order| Carriers::new(deps, scope, order));
     let mut stats = LeadTime {
         measured: 0,
         median: None,
@@ -55,7 +57,10 @@ pub(crate) fn measure(
     let mut values = Vec::new();
     let mut by_week: ByWeek<i64> = BTreeMap::new();
     for change in merge(changes).iter().filter(|c| scope.has_change(&c.services)) {
-        let outcome = first_carrier(change, deps, contains, scope);
+        let outcome = match (&fast, trunk_order.and_then(|o| o.get(&change.id))) {
+            (Some(f), Some(&pos)) if change.services.is_empty() => f.first(change, pos, deps, contains),
+            _ => first_carrier(change, deps, contains, scope),
+        };
         let end = match outcome {
             Outcome::Deployed { end, .. } => Some(end),
             Outcome::Pending => None,
@@ -111,6 +116,49 @@ fn first_carrier(
 }
 
 /// Changes merged by id: the earliest first commit and merge, the union of services.
+/// The live deployments in scope with the running maximum of their trunk positions: on a
+/// first-parent chain a revision contains every change at or below its position, so the first
+/// deployment that contains a change is the first whose running maximum reaches it.
+struct Carriers {
+    /// Indices into `deps` of the live deployments in scope, in order.
+    order: Vec<usize>,
+    /// Running maximum of the known positions (`None` until one is known).
+    running_max: Vec<Option<u64>>,
+    /// Entries of `order` whose revision is not on the trunk chain: asked through the oracle.
+    off_trunk: Vec<usize>,
+}
+
+impl Carriers {
+    fn new(deps: &[Dep<'_>], scope: &Scope<'_>, trunk: &HashMap<String, u64>) -> Self {
+        let order: Vec<usize> =
+            deps.iter().enumerate().filter(|(_, d)| d.live() && scope.has(d.service)).map(|(i, _)| i).collect();
+        let mut running_max = Vec::with_capacity(order.len());
+        let mut off_trunk = Vec::new();
+        let mut max: Option<u64> = None;
+        for (j, &i) in order.iter().enumerate() {
+            match trunk.get(deps[i].revision) {
+                Some(&p) => max = Some(max.map_or(p, |m| m.max(p))),
+                None => off_trunk.push(j),
+            }
+            running_max.push(max);
+        }
+        Self { order, running_max, off_trunk }
+    }
+
+    fn first(&self, change: &Change, pos: u64, deps: &[Dep<'_>], contains: &dyn Fn(&str, &str) -> bool) -> Outcome {
+        let on_trunk = self.running_max.partition_point(|m| m.is_none_or(|m| m < pos));
+        let off = self
+            .off_trunk
+            .iter()
+            .copied()
+            .take_while(|&j| j < on_trunk)
+            .find(|&j| contains(deps[self.order[j]].revision, &change.id));
+        let Some(j) = off.or((on_trunk < self.order.len()).then_some(on_trunk)) else { return Outcome::Pending };
+        let d = &deps[self.order[j]];
+        Outcome::Deployed { end: d.time, excluded: j == 0 && change.first_commit < d.time }
+    }
+}
+
 fn merge(changes: &[Change]) -> Vec<Change> {
     let mut out: Vec<Change> = Vec::with_capacity(changes.len());
     let mut at: HashMap<&str, usize> = HashMap::new();

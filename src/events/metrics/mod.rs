@@ -173,6 +173,12 @@ pub struct Options {
     pub sla: BTreeMap<u8, Sla>,
     /// Which survey's bands to report.
     pub bands: BandYear,
+    /// Optional: each trunk commit's position on trunk's first-parent chain (higher is newer).
+    /// With it, "the first deployment that contains this change" is a binary search instead of an
+    /// ancestry question per deployment, which matters for long histories; revisions not in the
+    /// map are still asked through the ancestry oracle.
+    #[serde(skip)]
+    pub trunk_order: Option<std::collections::HashMap<String, u64>>,
 }
 
 impl Options {
@@ -187,6 +193,7 @@ impl Options {
             inferred_window: DAY,
             sla: [(1, (30 * 60, None)), (2, (3600, None)), (3, (DAY, None))].into_iter().collect(),
             bands: BandYear::Y2024,
+            trunk_order: None,
         }
     }
 
@@ -428,7 +435,7 @@ pub fn compute(
     let incs = incidents::merge(incidents);
     let links = deploys::links(&deps, &incs, options.inferred_window);
 
-    let lead = leadtime::measure(changes, &deps, contains, &span, &scope);
+    let lead = leadtime::measure(changes, &deps, contains, &span, &scope, options.trunk_order.as_ref());
     let freq = deploys::frequency(&deps, &span, &scope);
     let cfr = deploys::change_fail_rate(&deps, &links, &span, &scope);
     let rework = deploys::rework_rate(&deps, &links, &span, &scope);

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `metrics` on the generated 100,000-commit fixture with a note on every commit and 2,000
+# deployments, against `git log --notes --format='%H %N'` over the same history, in the same run.
+# Env: GIT_POLICY_BIN, BENCH_DIR (default /tmp/git-policy-bench).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/bench-lib.sh
+. "$root/scripts/bench-lib.sh"
+bin=$(realpath "${GIT_POLICY_BIN:-$root/target/release/git-policy}")
+bench_dir=${BENCH_DIR:-/tmp/git-policy-bench}
+repo=$bench_dir/repo
+out=$bench_dir/results/$(date -u +%Y%m%dT%H%M%SZ)-dora
+mkdir -p "$out"
+ensure_hyperfine
+ensure_fixture "$repo" --notes
+cd "$repo"
+git config gc.auto 0
+git config maintenance.auto false
+git switch -q main
+export GIT_POLICY_FILE=$out/policy.toml
+printf 'extends = ["builtin:default"]\n[review]\napprovals = 0\n' >"$GIT_POLICY_FILE"
+if [ "$(git notes --ref=refs/notes/git-policy/deploy list 2>/dev/null | wc -l)" -lt 2000 ]; then
+    log "recording 2,000 production deployments (every 50th trunk commit, an hour after it)"
+    git update-ref -d refs/notes/git-policy/deploy 2>/dev/null || true
+    git rev-list --first-parent --reverse --format='%H %ct' main | grep -v '^commit' | awk 'NR % 50 == 0' |
+        while read -r sha ct; do
+            GIT_POLICY_NOW=$((ct + 3600)) "$bin" deploy --env prod --ring ga --status success --id "d-$sha" "$sha" >/dev/null 2>&1
+        done
+fi
+last=$(git log -1 --format=%ct main)
+until=$(python3 -c "import datetime,sys; print(datetime.datetime.fromtimestamp($last + 86400, datetime.timezone.utc).strftime('%Y-%m-%d'))")
+log "metrics over the whole history, the default 90-day window, and git log --notes"
+hyperfine -N --warmup 1 --runs 5 --export-json "$out/dora.json" \
+    "$bin metrics --since 2023-01-01 --until $until --format json" \
+    "$bin metrics --until $until --format json" \
+    "git log --notes=refs/notes/git-policy/dev --format='%H %N'" >"$out/dora.txt" 2>&1 || { cat "$out/dora.txt"; die "hyperfine failed"; }
+hyperfine_summary "$out/dora.json" 0:2:"whole history / git log --notes" 1:2:"90-day window / git log --notes" | tee "$out/summary.txt"
+echo "results in $out"
