@@ -64,7 +64,17 @@ pub fn run(args: &MetricsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         BandsArg::Y2023 => BandYear::Y2023,
     };
     // Changes come newest first from trunk's first-parent walk: their order is their position.
-    options.trunk_order = Some(changes.iter().rev().enumerate().map(|(i, c)| (c.id.clone(), i as u64)).collect());
+    // Deployed revisions older than the walk get positions too, from the whole first-parent
+    // chain, so that no deployment needs an ancestry question per change.
+    let mut order: std::collections::HashMap<String, u64> =
+        changes.iter().rev().enumerate().map(|(i, c)| (c.id.clone(), i as u64)).collect();
+    if deployments.iter().any(|d| !order.contains_key(&d.revision)) {
+        if let Some((_, tip)) = repo.find_trunk(&policy.trunk.branches, None)? {
+            let chain = repo.first_parent_walk(&tip, i64::MIN)?;
+            order = chain.iter().rev().enumerate().map(|(i, c)| (c.id.clone(), i as u64)).collect();
+        }
+    }
+    options.trunk_order = Some(order);
     let contains = |revision: &str, change: &str| ancestry.contains(revision, change);
     crate::env::trace("metrics: streams read");
     let m = metrics::compute(&changes, &deployments, &incidents, &contains, &options, now);
