@@ -13,3 +13,4 @@ mod install;
 mod policy;
 mod review;
 mod stamps;
+mod trailers;
