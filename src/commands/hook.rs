@@ -176,10 +176,13 @@ fn run_chained(name: &str, git_args: &[String], stdin: &[u8], err: &mut dyn Writ
 }
 
 fn pre_commit(repo: &Repo, policy: &Policy) -> Result<Vec<Finding>> {
+    // HEAD is resolved once: its commit says both whether the branch is unborn and which tree
+    // the index is compared with.
+    let head = repo.head_commit()?;
     let staged = Staged {
         branch: repo.current_branch()?,
-        unborn: repo.head_commit()?.is_none(),
-        changes: repo.staged_changes()?,
+        unborn: head.is_none(),
+        changes: repo.staged_changes_at(head.as_deref())?,
     };
     Ok(rules::staged::check(policy, &staged))
 }

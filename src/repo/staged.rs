@@ -32,10 +32,16 @@ impl Repo {
 
     /// Staged changes: the index against HEAD (everything, on an unborn branch).
     pub fn staged_changes(&self) -> Result<Vec<FileChange>> {
-        let head_tree = match self.raw().head() {
-            Ok(h) => Some(h.peel_to_tree().map_err(|e| git_err("reading HEAD's tree", &e))?.id()),
-            Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => None,
-            Err(e) => return Err(git_err("reading HEAD", &e)),
+        let head = self.head_commit()?;
+        self.staged_changes_at(head.as_deref())
+    }
+
+    /// Staged changes against the commit HEAD points to (`None` on an unborn branch), for
+    /// callers that resolved HEAD already.
+    pub fn staged_changes_at(&self, head: Option<&str>) -> Result<Vec<FileChange>> {
+        let head_tree = match head {
+            Some(id) => Some(self.commit_tree(id)?.id()),
+            None => None,
         };
         crate::env::trace("HEAD's tree found");
         let path = self.index_path();
