@@ -2,7 +2,7 @@
 //!
 //! `main_entry` parses the command line and runs one command; everything else is a module with
 //! one job (see docs/ARCHITECTURE.md for the data flow).
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod cli;
 pub mod commands;

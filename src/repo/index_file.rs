@@ -532,58 +532,159 @@ fn parse_with_hash<const H: usize>(bytes: &[u8]) -> Result<(IndexFile, usize), I
     Ok((IndexFile { version, entries, cache_tree }, extensions_start))
 }
 
+/// One cache-tree node as it sits in the extension, name not copied: the flat, depth-first
+/// form both readers start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlatNode<'a> {
+    /// One path component; empty for the root.
+    pub name: &'a [u8],
+    /// The tree object id; `Some` exactly when the node is valid.
+    pub oid: Option<[u8; 20]>,
+    /// Entry count as written (`-1` for an invalid node).
+    entry_count: i64,
+    /// How many direct subdirectories follow.
+    subtrees: usize,
+    /// Index one past this node's last descendant: its next sibling, if it has one.
+    end: usize,
+}
+
+/// A cache tree in flat depth-first form: one allocation for the whole tree, which matters
+/// for pre-commit on repositories with thousands of directories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlatCacheTree<'a> {
+    nodes: Vec<FlatNode<'a>>,
+}
+
+impl<'a> FlatCacheTree<'a> {
+    /// The root node (index 0).
+    pub fn root(&self) -> Option<usize> {
+        (!self.nodes.is_empty()).then_some(0)
+    }
+
+    /// Node `i`.
+    ///
+    /// # Panics
+    /// When `i` did not come from [`Self::root`] or [`Self::child`].
+    pub fn node(&self, i: usize) -> &FlatNode<'a> {
+        &self.nodes[i]
+    }
+
+    /// The direct subdirectory of node `i` named `name`.
+    pub fn child(&self, i: usize, name: &[u8]) -> Option<usize> {
+        let node = self.nodes.get(i)?;
+        let mut at = i + 1;
+        for _ in 0..node.subtrees {
+            let c = self.nodes.get(at)?;
+            if c.name == name {
+                return Some(at);
+            }
+            at = c.end;
+        }
+        None
+    }
+
+    /// The same tree from the nested form (the complete reader's).
+    pub fn from_nested(root: &'a CacheTreeNode) -> Self {
+        let mut nodes = Vec::new();
+        // (node, index in `nodes`); a node's `end` is set once all its descendants are pushed.
+        let mut stack: Vec<(&'a CacheTreeNode, usize, usize)> = Vec::new();
+        nodes.push(FlatNode::of(root));
+        stack.push((root, 0, 0));
+        while let Some((node, at, next_child)) = stack.pop() {
+            match node.children.get(next_child) {
+                Some(child) => {
+                    stack.push((node, at, next_child + 1));
+                    nodes.push(FlatNode::of(child));
+                    stack.push((child, nodes.len() - 1, 0));
+                }
+                None => nodes[at].end = nodes.len(),
+            }
+        }
+        Self { nodes }
+    }
+}
+
+impl<'a> FlatNode<'a> {
+    fn of(node: &'a CacheTreeNode) -> Self {
+        Self {
+            name: node.name.as_bytes(),
+            oid: node.oid,
+            entry_count: node.entry_count,
+            subtrees: node.children.len(),
+            end: 0,
+        }
+    }
+
+    /// Whether the node is valid: its `oid` matches the entries under it.
+    pub fn is_valid(&self) -> bool {
+        self.entry_count >= 0
+    }
+}
+
 /// Parses the `TREE` extension: nodes in depth-first order, each `name NUL count SP subtrees LF`
 /// then the oid when `count >= 0`. Iterative, so a crafted file cannot overflow the stack.
-fn parse_cache_tree<const H: usize>(data: &[u8], base: usize) -> Result<CacheTreeNode, IndexError> {
+fn parse_flat_cache_tree<const H: usize>(data: &[u8], base: usize) -> Result<FlatCacheTree<'_>, IndexError> {
     let mut r = Reader::new(data, base);
-    let (root, subtrees) = read_tree_node::<H>(&mut r)?;
+    let root = read_tree_node::<H>(&mut r)?;
     if !root.name.is_empty() {
         // git ignores such a tree ("not the whole tree"); git never writes one.
         return Err(corrupt(base, "cache tree does not start at the root"));
     }
-    // Each stack element: a node and how many of its subtrees are still to be read.
-    let mut stack: Vec<(CacheTreeNode, usize)> = vec![(root, subtrees)];
-    loop {
-        let Some((_, pending)) = stack.last_mut() else {
-            return Err(r.err("cache tree stack underflow"));
-        };
+    let mut nodes = vec![root];
+    // Each stack element: a node's index and how many of its subtrees are still to be read.
+    let mut stack: Vec<(usize, usize)> = vec![(0, root.subtrees)];
+    while let Some((at, pending)) = stack.last_mut() {
         if *pending > 0 {
             *pending -= 1;
-            let at = r.offset();
+            let offset = r.offset();
             if stack.len() >= MAX_CACHE_TREE_DEPTH {
                 return Err(IndexError::Unsupported(format!(
-                    "cache tree deeper than {MAX_CACHE_TREE_DEPTH} levels (at byte {at})"
+                    "cache tree deeper than {MAX_CACHE_TREE_DEPTH} levels (at byte {offset})"
                 )));
             }
-            let (child, subtrees) = read_tree_node::<H>(&mut r)?;
-            if child.name.is_empty() || child.name.contains('/') {
-                return Err(corrupt(at, "cache tree subtree name is not a path component"));
+            let child = read_tree_node::<H>(&mut r)?;
+            if child.name.is_empty() || child.name.contains(&b'/') {
+                return Err(corrupt(offset, "cache tree subtree name is not a path component"));
             }
-            stack.push((child, subtrees));
+            nodes.push(child);
+            stack.push((nodes.len() - 1, child.subtrees));
         } else {
-            let Some((done, _)) = stack.pop() else {
-                return Err(r.err("cache tree stack underflow"));
-            };
-            match stack.last_mut() {
-                Some((parent, _)) => parent.children.push(done),
-                None => {
-                    if !r.at_end() {
-                        return Err(r.err("bytes after the cache tree"));
-                    }
-                    return Ok(done);
-                }
-            }
+            let done = *at;
+            nodes[done].end = nodes.len();
+            stack.pop();
         }
     }
+    if !r.at_end() {
+        return Err(r.err("bytes after the cache tree"));
+    }
+    Ok(FlatCacheTree { nodes })
 }
 
-/// One cache-tree node without its children, and how many children follow.
-fn read_tree_node<const H: usize>(r: &mut Reader<'_>) -> Result<(CacheTreeNode, usize), IndexError> {
-    let at = r.offset();
+/// Parses the `TREE` extension into the nested form.
+fn parse_cache_tree<const H: usize>(data: &[u8], base: usize) -> Result<CacheTreeNode, IndexError> {
+    let flat = parse_flat_cache_tree::<H>(data, base)?;
+    // Built bottom-up from the flat form: children of node i are finished before i itself.
+    let mut built: Vec<Option<CacheTreeNode>> = vec![None; flat.nodes.len()];
+    for i in (0..flat.nodes.len()).rev() {
+        let n = &flat.nodes[i];
+        let name = std::str::from_utf8(n.name)
+            .map_err(|_| IndexError::Unsupported("non-UTF-8 cache tree name".into()))?
+            .to_string();
+        let mut children = Vec::with_capacity(n.subtrees);
+        let mut at = i + 1;
+        for _ in 0..n.subtrees {
+            let next = flat.nodes[at].end;
+            children.extend(built[at].take());
+            at = next;
+        }
+        built[i] = Some(CacheTreeNode { name, entry_count: n.entry_count, oid: n.oid, children });
+    }
+    built.first_mut().and_then(Option::take).ok_or_else(|| corrupt(base, "empty cache tree"))
+}
+
+/// One cache-tree node; `subtrees` says how many children follow, `end` is set by the caller.
+fn read_tree_node<'a, const H: usize>(r: &mut Reader<'a>) -> Result<FlatNode<'a>, IndexError> {
     let name = r.c_str("cache tree name")?;
-    let name = std::str::from_utf8(name)
-        .map_err(|_| IndexError::Unsupported(format!("non-UTF-8 cache tree name at byte {at}")))?
-        .to_string();
 
     let count_at = r.offset();
     let negative = r.rest().first() == Some(&b'-');
@@ -605,8 +706,7 @@ fn read_tree_node<const H: usize>(r: &mut Reader<'_>) -> Result<(CacheTreeNode, 
         (count, Some(oid))
     };
     let subtrees = usize::try_from(subtrees).map_err(|_| corrupt(count_at, "cache tree subtree count overflows"))?;
-    // Not pre-sized from the claimed count: every node of a crafted chain could claim millions.
-    Ok((CacheTreeNode { name, entry_count, oid, children: Vec::new() }, subtrees))
+    Ok(FlatNode { name, oid, entry_count, subtrees, end: 0 })
 }
 
 /// ASCII decimal digits (at least one) ending in `terminator`, as git writes them with `%d`.
@@ -638,7 +738,7 @@ pub struct LeanEntry<'a> {
     /// File mode.
     pub mode: u32,
     /// Object id.
-    pub oid: &'a [u8; SHA1_LEN],
+    pub oid: [u8; SHA1_LEN],
     /// Size in the work tree when staged (truncated to 32 bits).
     pub file_size: u32,
     /// Merge stage (0 when not conflicted).
@@ -647,13 +747,69 @@ pub struct LeanEntry<'a> {
     pub intent_to_add: bool,
 }
 
+/// The entries of a scanned index, decoded on demand: a scan records where each entry sits
+/// (8 bytes an entry) instead of building them all, since pre-commit looks at only the few
+/// directories the cache tree marks as changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeanEntries<'a> {
+    content: &'a [u8],
+    /// Offset of each entry and the length of its path, both checked by the scan.
+    spans: Vec<(u32, u32)>,
+}
+
+impl<'a> LeanEntries<'a> {
+    /// How many entries the index holds.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether the index has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Entry `i` in index order.
+    ///
+    /// # Panics
+    /// When `i` is out of range, like slice indexing. The spans were bounds-checked by [`scan`].
+    pub fn get(&self, i: usize) -> LeanEntry<'a> {
+        let (at, name_len) = self.spans[i];
+        let at = at as usize;
+        let fixed = &self.content[at..at + STAT_LEN + SHA1_LEN + 2];
+        let flags = u16::from_be_bytes([fixed[60], fixed[61]]);
+        let mut name_at = at + STAT_LEN + SHA1_LEN + 2;
+        let mut intent_to_add = false;
+        if flags & FLAG_EXTENDED != 0 {
+            let x = &self.content[name_at..name_at + 2];
+            intent_to_add = u16::from_be_bytes([x[0], x[1]]) & XFLAG_INTENT_TO_ADD != 0;
+            name_at += 2;
+        }
+        let word = |i: usize| u32::from_be_bytes([fixed[i], fixed[i + 1], fixed[i + 2], fixed[i + 3]]);
+        let mut oid = [0u8; SHA1_LEN];
+        oid.copy_from_slice(&fixed[40..60]);
+        LeanEntry {
+            path: &self.content[name_at..name_at + name_len as usize],
+            mode: word(24),
+            oid,
+            file_size: word(36),
+            stage: ((flags >> 12) & 3) as u8,
+            intent_to_add,
+        }
+    }
+
+    /// Every entry, in index order.
+    pub fn iter(&self) -> impl Iterator<Item = LeanEntry<'a>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
 /// A zero-copy view of an index: what the pre-commit hot path reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeanIndex<'a> {
     /// Entries in index order.
-    pub entries: Vec<LeanEntry<'a>>,
+    pub entries: LeanEntries<'a>,
     /// The cache tree, if the index has one.
-    pub cache_tree: Option<CacheTreeNode>,
+    pub cache_tree: Option<FlatCacheTree<'a>>,
 }
 
 /// Reads a version 2 or 3 SHA-1 index without copying its paths: a 10,000-entry index costs no
@@ -664,6 +820,9 @@ pub fn scan(bytes: &[u8]) -> Result<LeanIndex<'_>, IndexError> {
         return Err(corrupt(0, "not an index file"));
     }
     let content = &bytes[..bytes.len() - SHA1_LEN];
+    if u32::try_from(content.len()).is_err() {
+        return Err(IndexError::Unsupported("an index of 4 GiB or more in the fast reader".into()));
+    }
     let be32 = |at: usize| -> Result<u32, IndexError> {
         content
             .get(at..at + 4)
@@ -675,20 +834,17 @@ pub fn scan(bytes: &[u8]) -> Result<LeanIndex<'_>, IndexError> {
         return Err(IndexError::Unsupported(format!("index version {version} in the fast reader")));
     }
     let count = count_to_usize(be32(8)?);
-    let mut entries = Vec::with_capacity(count.min(content.len() / 64));
+    let mut spans = Vec::with_capacity(count.min(content.len() / 64));
     let mut at = HEADER_LEN;
     for _ in 0..count {
         let fixed = content.get(at..at + STAT_LEN + SHA1_LEN + 2).ok_or_else(|| corrupt(at, "truncated entry"))?;
         let flags = u16::from_be_bytes([fixed[60], fixed[61]]);
-        let mut name_at = at + 62;
-        let mut intent_to_add = false;
+        let mut name_at = at + STAT_LEN + SHA1_LEN + 2;
         if flags & FLAG_EXTENDED != 0 {
             if version < 3 {
                 return Err(corrupt(at, "extended flags in a version 2 index"));
             }
-            let x = content.get(name_at..name_at + 2).ok_or_else(|| corrupt(at, "truncated entry"))?;
-            let xflags = u16::from_be_bytes([x[0], x[1]]);
-            intent_to_add = xflags & XFLAG_INTENT_TO_ADD != 0;
+            content.get(name_at..name_at + 2).ok_or_else(|| corrupt(at, "truncated entry"))?;
             name_at += 2;
         }
         let len = usize::from(flags & NAME_MASK);
@@ -700,17 +856,9 @@ pub fn scan(bytes: &[u8]) -> Result<LeanIndex<'_>, IndexError> {
                 .and_then(|r| r.iter().position(|&b| b == 0))
                 .ok_or_else(|| corrupt(at, "unterminated path"))?
         };
-        let path = content.get(name_at..name_at + name_len).ok_or_else(|| corrupt(at, "truncated path"))?;
-        let oid: &[u8; SHA1_LEN] = fixed[40..60].try_into().map_err(|_| corrupt(at, "truncated object id"))?;
-        let word = |i: usize| u32::from_be_bytes([fixed[i], fixed[i + 1], fixed[i + 2], fixed[i + 3]]);
-        entries.push(LeanEntry {
-            path,
-            mode: word(24),
-            oid,
-            file_size: word(36),
-            stage: ((flags >> 12) & 3) as u8,
-            intent_to_add,
-        });
+        content.get(name_at..name_at + name_len).ok_or_else(|| corrupt(at, "truncated path"))?;
+        // Both fit: the content is shorter than 4 GiB (checked above).
+        spans.push((at as u32, name_len as u32));
         // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
         let entry_len = (name_at - at + name_len + 8) & !7;
         at += entry_len;
@@ -726,14 +874,14 @@ pub fn scan(bytes: &[u8]) -> Result<LeanIndex<'_>, IndexError> {
         let data =
             content.get(data_at..data_at.saturating_add(size)).ok_or_else(|| corrupt(at, "truncated extension"))?;
         match sig {
-            b"TREE" => cache_tree = Some(parse_cache_tree::<SHA1_LEN>(data, data_at)?),
+            b"TREE" => cache_tree = Some(parse_flat_cache_tree::<SHA1_LEN>(data, data_at)?),
             b"link" | b"sdir" => return Err(IndexError::Unsupported("split or sparse index".into())),
             [b'A'..=b'Z', ..] => {}
             _ => return Err(IndexError::Unsupported(format!("required extension `{}`", sig.escape_ascii()))),
         }
         at = data_at + size;
     }
-    Ok(LeanIndex { entries, cache_tree })
+    Ok(LeanIndex { entries: LeanEntries { content, spans }, cache_tree })
 }
 
 #[cfg(test)]
@@ -835,7 +983,10 @@ mod tests {
         }
 
         fn parse(&self) -> IndexFile {
-            parse(&self.index_bytes()).unwrap()
+            let bytes = self.index_bytes();
+            let full = parse(&bytes).unwrap();
+            assert_scan_agrees(&bytes, &full);
+            full
         }
 
         fn hash_object_w(&self, contents: &str) -> String {
@@ -909,6 +1060,23 @@ mod tests {
             assert_eq!(ours.intent_to_add, git.flags & (1 << 29) != 0, "intent-to-add of {}", git.path);
             assert_eq!(ours.skip_worktree, git.flags & (1 << 30) != 0, "skip-worktree of {}", git.path);
         }
+    }
+
+    /// The fast scan (versions 2 and 3) sees the same entries and cache tree as the complete reader.
+    fn assert_scan_agrees(bytes: &[u8], full: &IndexFile) {
+        let Ok(lean) = scan(bytes) else {
+            assert_eq!(full.version, 4, "only version 4 needs the complete reader");
+            return;
+        };
+        let entries: Vec<LeanEntry<'_>> = lean.entries.iter().collect();
+        assert_eq!(entries.len(), full.entries.len());
+        for (l, f) in entries.iter().zip(&full.entries) {
+            assert_eq!(
+                (l.path, l.mode, l.oid, l.file_size, l.stage, l.intent_to_add),
+                (f.path.as_bytes(), f.mode, f.oid, f.file_size, f.stage, f.intent_to_add)
+            );
+        }
+        assert_eq!(lean.cache_tree, full.cache_tree.as_ref().map(FlatCacheTree::from_nested));
     }
 
     /// Every (path, node) of a cache tree; the root is "".

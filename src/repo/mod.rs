@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 pub mod commits;
 pub mod history;
 pub mod index_file;
+mod mapped;
 mod lines;
 pub mod notes;
 mod staged;

@@ -4,14 +4,60 @@
 //! under a millisecond after a typical `git add`. Whatever the fast reader does not support
 //! (split or sparse indexes, SHA-256) falls back to libgit2.
 
+use std::ops::Range;
 use std::path::PathBuf;
 
-use super::index_file::{self, CacheTreeNode, LeanEntry};
+use super::index_file::{self, FlatCacheTree, LeanEntries, LeanEntry};
+use super::mapped::Mapped;
 use super::{git_err, Repo};
 use crate::error::{Error, Result};
 use crate::subject::FileChange;
 
 const TREE_MODE: i32 = 0o040000;
+
+/// What every step of the index-to-HEAD walk shares.
+struct Walk<'w, 'a> {
+    cache_tree: Option<&'w FlatCacheTree<'a>>,
+    entries: &'w Entries<'a>,
+    odb: &'w git2::Odb<'w>,
+}
+
+/// Index entries from the fast scan (decoded on demand) or from the complete reader.
+enum Entries<'a> {
+    Lean(LeanEntries<'a>),
+    Full(Vec<LeanEntry<'a>>),
+}
+
+impl<'a> Entries<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Self::Lean(e) => e.len(),
+            Self::Full(e) => e.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> LeanEntry<'a> {
+        match self {
+            Self::Lean(e) => e.get(i),
+            Self::Full(e) => e[i],
+        }
+    }
+
+    /// The first index in `range` whose path fails `pred`, for a predicate that holds for a
+    /// prefix of the range (entries are sorted by path).
+    fn partition_point(&self, range: Range<usize>, pred: impl Fn(&[u8]) -> bool) -> usize {
+        let (mut lo, mut hi) = (range.start, range.end);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if pred(self.get(mid).path) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+}
 
 impl Repo {
     /// The index file git uses now (`GIT_INDEX_FILE` during `git commit -a` or `git commit PATHS`).
@@ -45,15 +91,15 @@ impl Repo {
         };
         crate::env::trace("HEAD's tree found");
         let path = self.index_path();
-        let bytes = match std::fs::read(&path) {
+        let bytes = match Mapped::open(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return self.staged_changes_libgit2(),
             Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
         };
-        crate::env::trace("index file read");
+        crate::env::trace("index file mapped");
         let full;
         let (entries, cache_tree) = match index_file::scan(&bytes) {
-            Ok(lean) => (lean.entries, lean.cache_tree),
+            Ok(lean) => (Entries::Lean(lean.entries), lean.cache_tree),
             Err(_) => {
                 // Version 4 and anything odd go through the complete reader, which says exactly
                 // what is unsupported or corrupt.
@@ -73,32 +119,38 @@ impl Repo {
                     .map(|e| LeanEntry {
                         path: e.path.as_bytes(),
                         mode: e.mode,
-                        oid: &e.oid,
+                        oid: e.oid,
                         file_size: e.file_size,
                         stage: e.stage,
                         intent_to_add: e.intent_to_add,
                     })
                     .collect();
-                (entries, full.cache_tree.clone())
+                (Entries::Full(entries), full.cache_tree.as_ref().map(FlatCacheTree::from_nested))
             }
         };
-        crate::env::trace("index parsed");
+        crate::env::trace("index scanned");
         let mut out = Vec::new();
         let odb = self.raw().odb().map_err(|e| git_err("opening the object database", &e))?;
-        self.diff_index_dir(b"", cache_tree.as_ref(), head_tree, &entries, &odb, &mut out)?;
+        let walk = Walk { cache_tree: cache_tree.as_ref(), entries: &entries, odb: &odb };
+        self.diff_index_dir(&walk, b"", cache_tree.as_ref().and_then(FlatCacheTree::root), head_tree, 0..entries.len(), &mut out)?;
         Ok(out)
     }
 
+    /// Compares the index entries in `range` (those under `dir`) with the HEAD tree `head`;
+    /// `node` is `dir`'s cache-tree node, which settles the whole directory when it is valid
+    /// and names `head`.
     fn diff_index_dir(
         &self,
+        walk: &Walk<'_, '_>,
         dir: &[u8],
-        node: Option<&CacheTreeNode>,
+        node: Option<usize>,
         head: Option<git2::Oid>,
-        entries: &[LeanEntry<'_>],
-        odb: &git2::Odb<'_>,
+        range: Range<usize>,
         out: &mut Vec<FileChange>,
     ) -> Result<()> {
-        if let (Some(n), Some(h)) = (node, head) {
+        let (entries, odb) = (walk.entries, walk.odb);
+        if let (Some(t), Some(n), Some(h)) = (walk.cache_tree, node, head) {
+            let n = t.node(n);
             if n.is_valid() && n.oid.as_ref().is_some_and(|o| o == h.as_bytes()) {
                 return Ok(());
             }
@@ -106,27 +158,27 @@ impl Repo {
         let tree = head.map(|h| self.raw().find_tree(h).map_err(|e| git_err("reading a tree", &e))).transpose()?;
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         let mut seen: Vec<&[u8]> = Vec::new();
-        let mut i = 0;
-        while i < entries.len() {
-            let rel = &entries[i].path[dir.len()..];
+        let mut i = range.start;
+        while i < range.end {
+            let e = entries.get(i);
+            let rel = &e.path[dir.len()..];
             match rel.iter().position(|&b| b == b'/') {
                 Some(slash) => {
                     let sub = &rel[..slash];
-                    let prefix = &entries[i].path[..dir.len() + slash + 1];
-                    let end = i + entries[i..].partition_point(|e| e.path.starts_with(prefix));
+                    let prefix = &e.path[..dir.len() + slash + 1];
+                    let end = entries.partition_point(i..range.end, |p| p.starts_with(prefix));
                     let name = text(sub);
                     let head_sub = tree
                         .as_ref()
                         .and_then(|t| t.get_name(&name))
                         .filter(|e| e.filemode() == TREE_MODE)
                         .map(|e| e.id());
-                    let child = node.and_then(|n| n.children.iter().find(|c| c.name.as_bytes() == sub));
-                    self.diff_index_dir(prefix, child, head_sub, &entries[i..end], odb, out)?;
+                    let child = walk.cache_tree.zip(node).and_then(|(t, n)| t.child(n, sub));
+                    self.diff_index_dir(walk, prefix, child, head_sub, i..end, out)?;
                     seen.push(sub);
                     i = end;
                 }
                 None => {
-                    let e = &entries[i];
                     i += 1;
                     seen.push(rel);
                     if e.stage != 0 || e.intent_to_add {
@@ -139,7 +191,7 @@ impl Repo {
                         in_head.as_ref().is_some_and(|h| h.id().as_bytes() == e.oid && h.filemode() as u32 == e.mode);
                     if !same {
                         let oid =
-                            git2::Oid::from_bytes(e.oid).map_err(|er| git_err("bad object id in the index", &er))?;
+                            git2::Oid::from_bytes(&e.oid).map_err(|er| git_err("bad object id in the index", &er))?;
                         let size = if e.mode == 0o160000 {
                             0
                         } else {
