@@ -62,8 +62,13 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     let stdin = String::from_utf8_lossy(&stdin);
     let stamping = policy.lead_time.stamp;
     let mut pushed = Vec::new();
+    let mut head = None;
     let findings = match name {
-        "pre-commit" => pre_commit(&repo, policy)?,
+        "pre-commit" => {
+            let (findings, at) = pre_commit(&repo, policy)?;
+            head = at;
+            findings
+        }
         "commit-msg" => commit_msg(&repo, policy, git_args)?,
         "pre-push" => {
             let updates = RefUpdate::parse_pre_push(&stdin)
@@ -88,7 +93,7 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     crate::env::trace("rules run");
     let code = finish(name, policy, findings, err)?;
     if code == 0 && stamping {
-        after_pass(&repo, &loaded, name, git_args, &pushed, err)?;
+        after_pass(&repo, &loaded, name, git_args, head.as_deref(), &pushed, err)?;
     }
     crate::env::trace("done");
     Ok(code)
@@ -100,15 +105,15 @@ fn after_pass(
     loaded: &crate::policy::Loaded,
     name: &str,
     git_args: &[String],
+    head: Option<&str>,
     pushed: &[(String, String)],
     err: &mut dyn Write,
 ) -> Result<()> {
     use super::stamp;
     match name {
         "pre-commit" => {
-            stamp::clear_passes(repo);
-            let head = repo.head_commit()?.unwrap_or_else(|| "none".into());
-            stamp::record_pass(repo, &format!("pre-commit {head}"))
+            // A new commit attempt: the record starts over, naming the parent it passed on.
+            stamp::start_passes(repo, &format!("pre-commit {}", head.unwrap_or("none")))
         }
         "commit-msg" => {
             let text = git_args.first().and_then(|f| std::fs::read_to_string(f).ok()).unwrap_or_default();
@@ -175,7 +180,8 @@ fn run_chained(name: &str, git_args: &[String], stdin: &[u8], err: &mut dyn Writ
     Ok(code)
 }
 
-fn pre_commit(repo: &Repo, policy: &Policy) -> Result<Vec<Finding>> {
+/// The findings, and the commit HEAD points to (`None` on an unborn branch).
+fn pre_commit(repo: &Repo, policy: &Policy) -> Result<(Vec<Finding>, Option<String>)> {
     // HEAD is resolved once: its commit says both whether the branch is unborn and which tree
     // the index is compared with.
     let head = repo.head_commit()?;
@@ -184,7 +190,7 @@ fn pre_commit(repo: &Repo, policy: &Policy) -> Result<Vec<Finding>> {
         unborn: head.is_none(),
         changes: repo.staged_changes_at(head.as_deref())?,
     };
-    Ok(rules::staged::check(policy, &staged))
+    Ok((rules::staged::check(policy, &staged), head))
 }
 
 fn commit_msg(repo: &Repo, policy: &Policy, git_args: &[String]) -> Result<Vec<Finding>> {

@@ -2,6 +2,7 @@
 
 pub mod catalogue;
 pub mod error;
+pub mod globs;
 pub mod load;
 pub mod lock;
 pub mod model;

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
 use super::catalogue::{self, Level};
+pub use super::globs::Globs;
 use super::raw::{self, RawPattern, RawPercent, RawPolicy};
 use super::units::{Duration, Percent, Size};
 
@@ -37,43 +37,6 @@ impl Pattern {
     /// The expression as written.
     pub fn as_str(&self) -> &str {
         &self.source
-    }
-}
-
-/// A set of globs (`**` crosses directories, `*` does not); empty matches nothing. Each glob is
-/// checked at load; the set is compiled when first used.
-#[derive(Debug, Clone, Default)]
-pub struct Globs {
-    globs: Vec<Glob>,
-    set: OnceLock<GlobSet>,
-    patterns: Vec<String>,
-}
-
-impl Globs {
-    /// Whether any glob matches the path.
-    pub fn is_match(&self, path: &str) -> bool {
-        if self.patterns.is_empty() {
-            return false;
-        }
-        self.set
-            .get_or_init(|| {
-                let mut b = GlobSetBuilder::new();
-                for g in &self.globs {
-                    b.add(g.clone());
-                }
-                b.build().unwrap_or_else(|_| GlobSet::empty())
-            })
-            .is_match(path)
-    }
-
-    /// The globs as written.
-    pub fn patterns(&self) -> &[String] {
-        &self.patterns
-    }
-
-    /// Whether there are no globs.
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
     }
 }
 
@@ -400,18 +363,14 @@ impl Check<'_> {
 
     fn globs(&mut self, path: &[&str], raw: Option<&Vec<String>>) -> Globs {
         let Some(list) = raw else { return Globs::default() };
-        let mut globs = Vec::with_capacity(list.len());
-        for g in list {
-            match Glob::new(g) {
-                Ok(glob) => globs.push(glob),
-                Err(e) => self.fail(
-                    path,
-                    format!("`{g}` is not a valid glob: {}", e.kind()),
-                    Some("use `*` within a directory, `**` across directories, `{a,b}` for alternatives".into()),
-                ),
-            }
-        }
-        Globs { globs, set: OnceLock::new(), patterns: list.clone() }
+        Globs::new(list).unwrap_or_else(|(g, why)| {
+            self.fail(
+                path,
+                format!("`{g}` is not a valid glob: {why}"),
+                Some("use `*` within a directory, `**` across directories, `{a,b}` for alternatives".into()),
+            );
+            Globs::default()
+        })
     }
 
     fn duration(&mut self, path: &[&str], raw: Option<&String>) -> Option<Duration> {

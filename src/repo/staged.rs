@@ -132,7 +132,14 @@ impl Repo {
         let mut out = Vec::new();
         let odb = self.raw().odb().map_err(|e| git_err("opening the object database", &e))?;
         let walk = Walk { cache_tree: cache_tree.as_ref(), entries: &entries, odb: &odb };
-        self.diff_index_dir(&walk, b"", cache_tree.as_ref().and_then(FlatCacheTree::root), head_tree, 0..entries.len(), &mut out)?;
+        self.diff_index_dir(
+            &walk,
+            b"",
+            cache_tree.as_ref().and_then(FlatCacheTree::root),
+            head_tree,
+            0..entries.len(),
+            &mut out,
+        )?;
         Ok(out)
     }
 
