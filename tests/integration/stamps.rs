@@ -188,6 +188,40 @@ fn many_notes_fan_out_like_git() {
 }
 
 #[test]
+fn large_writes_go_to_one_pack_that_git_verifies() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    let r = git_policy::repo::Repo::open(&repo).unwrap();
+    let packs =
+        || env.git(&repo, &["count-objects", "-v"]).lines().find_map(|l| l.strip_prefix("packs: ").map(str::to_string));
+    assert_eq!(packs().as_deref(), Some("0"));
+    // 40 notes, all with the same text, so they share one blob (a pack holds it once).
+    let writes: Vec<(String, Vec<String>)> = (1..=40u32)
+        .map(|i| {
+            (format!("{:040x}", u128::from(i) * 0x9e37_79b9_7f4a_7c15), vec!["2024-01-01T00:00:00Z v1 pushed".into()])
+        })
+        .collect();
+    r.append_notes(DEV, &writes, "test").unwrap();
+    assert_eq!(packs().as_deref(), Some("1"));
+    env.git(&repo, &["fsck", "--strict", "--no-dangling"]);
+    assert_eq!(env.git(&repo, &["notes", "--ref", DEV, "list"]).lines().count(), 40);
+    assert_eq!(
+        env.git(&repo, &["notes", "--ref", DEV, "show", &writes[7].0]).trim_end(),
+        "2024-01-01T00:00:00Z v1 pushed"
+    );
+    // A second large write on top of the first: read back through libgit2 and git alike.
+    let more: Vec<(String, Vec<String>)> =
+        writes.iter().map(|(c, _)| (c.clone(), vec!["2024-01-02T00:00:00Z v1 pushed".into()])).collect();
+    r.append_notes(DEV, &more, "test").unwrap();
+    assert_eq!(packs().as_deref(), Some("2"));
+    env.git(&repo, &["fsck", "--strict", "--no-dangling"]);
+    assert_eq!(r.note_text(DEV, &writes[39].0).unwrap().unwrap().lines().count(), 2);
+    // A small write stays loose: a pack per commit would soon make git repack everything.
+    r.append_notes(DEV, &writes[..1], "test").unwrap();
+    assert_eq!(packs().as_deref(), Some("2"));
+}
+
+#[test]
 fn two_clones_sync_through_a_bare_remote_in_both_orders() {
     let env = Env::new();
     let seed = env.repo("seed");
