@@ -178,7 +178,17 @@ impl crate::policy::BlobReader for Repo {
 /// libgit2 re-hashes every object it reads by default; git itself does not, and on long ranges
 /// that hashing is a large share of the time. Objects stay checked by git's own fsck and transfer.
 fn speed_up_libgit2() {
-    git2::opts::strict_hash_verification(false);
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
+        // libgit2 caches parsed trees only up to 4 KiB, so a directory of ~100 files was read
+        // and inflated again for every commit that `check` diffs; trees up to 1 MiB stay cached
+        // (within libgit2's overall 256 MiB cache budget).
+        #[expect(unsafe_code, reason = "a libgit2 global option, set once before any other thread uses libgit2")]
+        // SAFETY: `Once` runs this before any repository is opened, so no other thread is
+        // reading the option while it changes.
+        let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20) };
+    });
 }
 
 fn expand_home(p: &str) -> PathBuf {
