@@ -9,6 +9,7 @@ pub mod commits;
 pub mod history;
 pub mod index_file;
 mod lines;
+mod loose;
 mod mapped;
 pub mod notes;
 mod staged;

@@ -15,10 +15,10 @@ use crate::events::union_lines;
 const RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 /// git moves a notes tree off flat layout once it holds more than this many notes.
 const FLAT_LIMIT: usize = 256;
-/// A write of this many notes or more goes to the object store as one pack, not as loose
-/// objects: a pre-push stamping 50 commits wrote ~100 loose objects (a file each, ~0.4 ms
-/// apiece); git keeps fetched objects the same way past `transfer.unpackLimit`.
-const PACK_FROM: usize = 16;
+/// A write of this many notes or more builds its objects in memory and stores them loose and
+/// uncompressed (see `loose`): libgit2 deflated each of a 50-commit pre-push's ~100 objects.
+/// Not as a pack: a pack per push slows every later object lookup until `git gc` merges them.
+const IN_MEMORY_FROM: usize = 16;
 
 fn oid(id: &str) -> Result<git2::Oid> {
     git2::Oid::from_str(id).map_err(|e| git_err(&format!("`{id}` is not an object id"), &e))
@@ -230,8 +230,8 @@ impl Repo {
         merge_parent: Option<git2::Oid>,
     ) -> Result<()> {
         // A large write builds its objects in memory, through a second handle on the repository
-        // so that nothing else this process writes lands in memory, then stores them as one pack.
-        let packing = if writes.len() >= PACK_FROM {
+        // so that nothing else this process writes lands in memory, then stores them itself.
+        let packing = if writes.len() >= IN_MEMORY_FROM {
             Some(git2::Repository::open(self.git_dir()).map_err(|e| git_err("opening the repository", &e))?)
         } else {
             None
@@ -315,7 +315,7 @@ impl Repo {
             written.push(commit);
             if let Some(mp) = &mempack {
                 // Stored before the ref moves, so no reader sees a ref to missing objects.
-                self.store_pack(repo, mp, &written)?;
+                self.store_loose(repo, mp, &written)?;
             }
             // Compare-and-swap under the ref's lock. Creating goes the same way, expecting the
             // zero id (absent): libgit2's non-forced create checks for an existing ref before it
@@ -338,74 +338,21 @@ impl Repo {
 }
 
 impl Repo {
-    /// Writes the objects held in `mempack` to the object store as one pack (and its index),
-    /// then empties it.
-    fn store_pack(&self, packing: &git2::Repository, mempack: &git2::Mempack<'_>, ids: &[git2::Oid]) -> Result<()> {
-        use std::io::Write;
+    /// Writes the objects `ids` held in `mempack` to the object store (see `loose`), then
+    /// empties it.
+    fn store_loose(&self, packing: &git2::Repository, mempack: &git2::Mempack<'_>, ids: &[git2::Oid]) -> Result<()> {
         let source = packing.odb().map_err(|e| git_err("opening the object database", &e))?;
-        let mut objects = Vec::with_capacity(ids.len());
-        // Identical notes share a blob; a pack may hold each object once.
-        let mut seen = std::collections::HashSet::new();
-        for id in ids.iter().filter(|id| seen.insert(**id)) {
+        let objects_dir = match std::env::var_os("GIT_OBJECT_DIRECTORY").filter(|v| !v.is_empty()) {
+            Some(dir) => std::path::PathBuf::from(dir),
+            None => self.common_dir().join("objects"),
+        };
+        for id in ids {
             let o = source.read(*id).map_err(|e| git_err("reading a new notes object", &e))?;
-            objects.push((o.kind(), o.data().to_vec()));
+            super::loose::write(&objects_dir, *id, o.kind(), o.data())
+                .map_err(|e| Error::io(format!("writing object {id} to {}", objects_dir.display()), e))?;
         }
-        let pack = pack_objects(&objects).map_err(|e| Error::io("compressing notes objects", e))?;
-        let odb = self.raw().odb().map_err(|e| git_err("opening the object database", &e))?;
-        let mut writer = odb.packwriter().map_err(|e| git_err("writing a pack", &e))?;
-        writer.write_all(&pack).map_err(|e| Error::io("writing a pack of notes objects", e))?;
-        writer.commit().map_err(|e| git_err("storing a pack", &e))?;
         mempack.reset().map_err(|e| git_err("emptying the in-memory object store", &e))
     }
-}
-
-/// A version 2 pack of whole (undeltified, uncompressed) objects: the header, each object's type-and-size
-/// header and zlib stream, and the SHA-1 of all of it (gitformat-pack(5)). No delta search:
-/// libgit2's pack builder spent longer on it than the loose writes it replaced.
-fn pack_objects(objects: &[(git2::ObjectType, Vec<u8>)]) -> std::io::Result<Vec<u8>> {
-    let count = u32::try_from(objects.len()).map_err(|_| std::io::Error::other("too many objects for one pack"))?;
-    let total: usize = objects.iter().map(|(_, d)| d.len() + 64).sum();
-    let mut pack = Vec::with_capacity(total + 32);
-    pack.extend_from_slice(b"PACK");
-    pack.extend_from_slice(&2u32.to_be_bytes());
-    pack.extend_from_slice(&count.to_be_bytes());
-    // Stored, not compressed: notes trees are mostly object ids, which do not compress, and
-    // deflate spent ~4 ms failing to on a 50-commit push. `git gc` compresses them later.
-    // One deflate state serves every object: setting one up costs ~256 KB of zeroed memory.
-    let mut z = flate2::Compress::new(flate2::Compression::none(), true);
-    for (kind, data) in objects {
-        let code: u8 = match kind {
-            git2::ObjectType::Commit => 1,
-            git2::ObjectType::Tree => 2,
-            git2::ObjectType::Blob => 3,
-            git2::ObjectType::Tag => 4,
-            _ => return Err(std::io::Error::other("an object of unknown type")),
-        };
-        let mut size = data.len();
-        let mut byte = (code << 4) | (size & 0x0f) as u8;
-        size >>= 4;
-        while size > 0 {
-            pack.push(byte | 0x80);
-            byte = (size & 0x7f) as u8;
-            size >>= 7;
-        }
-        pack.push(byte);
-        z.reset();
-        let start = z.total_in();
-        loop {
-            pack.reserve(data.len() / 2 + 64);
-            let read = usize::try_from(z.total_in() - start).unwrap_or(data.len());
-            let status = z
-                .compress_vec(&data[read.min(data.len())..], &mut pack, flate2::FlushCompress::Finish)
-                .map_err(std::io::Error::other)?;
-            if status == flate2::Status::StreamEnd {
-                break;
-            }
-        }
-    }
-    let digest = sha1_smol::Sha1::from(&pack).digest().bytes();
-    pack.extend_from_slice(&digest);
-    Ok(pack)
 }
 
 /// Sleeps a little, more with each attempt and with jitter, so racing writers spread out.
@@ -416,42 +363,4 @@ fn backoff(attempt: u32) {
     // winner of a race finish.
     let jitter = jitter * 2;
     std::thread::sleep(std::time::Duration::from_micros(200 * u64::from(attempt.min(50)) + jitter));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-
-    /// Sizes on both sides of each boundary of the pack entry header's size encoding.
-    #[test]
-    fn packs_are_read_by_git_index_pack() {
-        let dir = tempfile::tempdir().unwrap();
-        let git = |args: &[&str]| Command::new("git").current_dir(dir.path()).args(args).output().unwrap();
-        assert!(git(&["init", "-q"]).status.success());
-        let sizes = [0usize, 1, 15, 16, 2047, 2048, 262_143, 262_144, 300_001];
-        let objects: Vec<(git2::ObjectType, Vec<u8>)> =
-            sizes.iter().map(|&n| (git2::ObjectType::Blob, (0..n).map(|i| (i * 7 % 251) as u8).collect())).collect();
-        let pack = pack_objects(&objects).unwrap();
-        let mut child = Command::new("git")
-            .current_dir(dir.path())
-            .args(["index-pack", "--stdin", "--strict"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(&pack).unwrap();
-        assert!(child.wait_with_output().unwrap().status.success());
-        for (kind, data) in &objects {
-            let id = git2::Oid::hash_object(*kind, data).unwrap().to_string();
-            let out = git(&["cat-file", "-s", &id]);
-            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), data.len().to_string());
-        }
-    }
-
-    #[test]
-    fn unknown_object_types_are_refused() {
-        assert!(pack_objects(&[(git2::ObjectType::Any, vec![1])]).is_err());
-    }
 }
