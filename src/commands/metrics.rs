@@ -63,16 +63,34 @@ pub fn run(args: &MetricsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         BandsArg::Y2024 => BandYear::Y2024,
         BandsArg::Y2023 => BandYear::Y2023,
     };
-    // Changes come newest first from trunk's first-parent walk: their order is their position.
-    // Deployed revisions older than the walk get positions too, from the whole first-parent
-    // chain, so that no deployment needs an ancestry question per change.
+    // Changes come newest first from trunk's first-parent walk: their order is their position,
+    // from 1; 0 is "older than every change walked".
+    let back_to = since.saturating_sub(LOOKBACK);
     let mut order: std::collections::HashMap<String, u64> =
-        changes.iter().rev().enumerate().map(|(i, c)| (c.id.clone(), i as u64)).collect();
-    if deployments.iter().any(|d| !order.contains_key(&d.revision)) {
-        if let Some((_, tip)) = repo.find_trunk(&policy.trunk.branches, None)? {
-            let chain = repo.first_parent_walk(&tip, i64::MIN)?;
-            order = chain.iter().rev().enumerate().map(|(i, c)| (c.id.clone(), i as u64)).collect();
+        changes.iter().rev().enumerate().map(|(i, c)| (c.id.clone(), i as u64 + 1)).collect();
+    // A deployment made before the walked history began carries none of its changes (they did
+    // not exist yet; the 90-day lookback absorbs clock skew), so it needs no position of its
+    // own. Only a later deployment of an older revision (a rollback far back) makes the rest
+    // of the chain worth walking, once, from below the oldest change.
+    if deployments.iter().any(|d| d.time >= back_to && !order.contains_key(&d.revision)) {
+        let below = match changes.last() {
+            Some(oldest) => repo.parents(&oldest.id)?.into_iter().next(),
+            None => repo.find_trunk(&policy.trunk.branches, None)?.map(|(_, tip)| tip),
+        };
+        if let Some(start) = below {
+            let older = repo.first_parent_walk(&start, i64::MIN)?;
+            order = changes
+                .iter()
+                .map(|c| c.id.as_str())
+                .chain(older.iter().map(|c| c.id.as_str()))
+                .rev()
+                .enumerate()
+                .map(|(i, id)| (id.to_string(), i as u64 + 1))
+                .collect();
         }
+    }
+    for d in deployments.iter().filter(|d| d.time < back_to) {
+        order.entry(d.revision.clone()).or_insert(0);
     }
     options.trunk_order = Some(order);
     let contains = |revision: &str, change: &str| ancestry.contains(revision, change);
