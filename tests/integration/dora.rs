@@ -297,6 +297,51 @@ fn metrics_of_a_scenario_match_the_hand_computed_values() {
     );
 }
 
+/// A window far from the start of history: deployments from before the walked part of trunk
+/// carry none of its changes, and a rollback far back (to a revision older than the walk)
+/// carries none either. The window's lead times are the same as over the whole history.
+#[test]
+fn long_history_old_deployments_and_far_rollbacks() {
+    let env = Env::new();
+    let repo = env.path("long");
+    std::fs::create_dir_all(&repo).unwrap();
+    env.git(&repo, &["init", "-q", "-b", "main"]);
+    let old = commit_at(&env, &repo, "old", S - 300 * D);
+    let deploy = |t: i64, id: &str, rev: &str| {
+        assert_eq!(gp(&env, &repo, t, &["deploy", "--env", "prod", "--ring", "ga", "--id", id, rev], 0).trim(), id);
+    };
+    deploy(S - 300 * D + H, "ga-old", &old);
+    // Trunk moves on for months, deployed now and then.
+    let mut mid = old.clone();
+    for k in 1..=20 {
+        mid = commit_at(&env, &repo, &format!("m{k}"), S - 300 * D + k * 10 * D);
+        deploy(S - 300 * D + k * 10 * D + H, &format!("ga-m{k}"), &mid);
+    }
+    let a = commit_at(&env, &repo, "a", S + D);
+    deploy(S + 2 * D, "ga-a", &a);
+    let _b = commit_at(&env, &repo, "b", S + 3 * D);
+    // Rolled back to the very first revision, older than anything the window walks.
+    gp(&env, &repo, S + 4 * D, &["deploy", "rollback", "--env", "prod", "--to", &old, "--id", "rb-old"], 0);
+    let c = commit_at(&env, &repo, "c", S + 5 * D);
+    deploy(S + 6 * D, "ga-c", &c);
+    let metrics = |since: &str| {
+        gp(&env, &repo, S + 10 * D, &["metrics", "--since", since, "--until", "2026-03-12", "--format", "json"], 0)
+    };
+    let (window, whole) = (metrics("2026-03-02"), metrics("2025-01-01"));
+    let lead = |text: &str| serde_json::from_str::<Value>(text).unwrap()["lead_time"].clone();
+    // a: 1 day; b: first carried by ga-c (the rollback does not carry it), 3 days; c: 1 day.
+    let w = lead(&window);
+    assert_eq!((w["measured"].clone(), w["median"].clone(), w["p90"].clone()), (json!(3), json!(D), json!(3 * D)));
+    // The whole history adds m1..m20, each live an hour after it landed; `old` came before the
+    // first recorded deployment.
+    let h = lead(&whole);
+    assert_eq!(
+        (h["measured"].clone(), h["median"].clone(), h["excluded_before_first_deploy"].clone()),
+        (json!(23), json!(3600), json!(1)),
+        "{h}"
+    );
+}
+
 #[test]
 fn metrics_html_is_one_self_contained_page() {
     let env = Env::new();
