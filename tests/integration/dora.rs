@@ -312,9 +312,8 @@ fn long_history_old_deployments_and_far_rollbacks() {
     };
     deploy(S - 300 * D + H, "ga-old", &old);
     // Trunk moves on for months, deployed now and then.
-    let mut mid = old.clone();
     for k in 1..=20 {
-        mid = commit_at(&env, &repo, &format!("m{k}"), S - 300 * D + k * 10 * D);
+        let mid = commit_at(&env, &repo, &format!("m{k}"), S - 300 * D + k * 10 * D);
         deploy(S - 300 * D + k * 10 * D + H, &format!("ga-m{k}"), &mid);
     }
     let a = commit_at(&env, &repo, "a", S + D);
