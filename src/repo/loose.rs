@@ -1,7 +1,8 @@
 //! Loose objects written directly, stored without compression.
 //!
 //! A pre-push that stamps 50 commits writes ~100 objects, mostly notes trees of object ids,
-//! which do not compress: libgit2 deflated each one and spent ~0.25 ms an object doing so.
+//! which do not compress: libgit2 deflated each one, and checked for it in every pack first,
+//! at ~0.25 ms an object.
 //! A zlib stream of stored blocks is as valid to git and libgit2 as a compressed one, and
 //! `git gc` compresses the objects when it packs them. Writes are atomic: a temporary file in
 //! the object's directory, renamed into place, read-only like git's own.

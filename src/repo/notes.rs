@@ -1,10 +1,13 @@
 //! The notes store: git notes refs written compare-and-swap, with git's fan-out built here
-//! (libgit2 never fans out a tree it creates), and read in one walk of the notes tree.
+//! (libgit2 never fans out a tree it creates), and read in one walk of the notes tree. New
+//! blobs, trees and commits are serialised here and stored loose (see `loose`), bypassing
+//! libgit2's write path.
 //!
 //! Notes are merged line-wise (sorted, unique) like git's `cat_sort_uniq`, so concurrent writers
 //! and two machines' notes combine without loss.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use super::{git_err, Repo};
 use crate::error::{Error, Result};
@@ -15,10 +18,8 @@ use crate::events::union_lines;
 const RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 /// git moves a notes tree off flat layout once it holds more than this many notes.
 const FLAT_LIMIT: usize = 256;
-/// A write of this many notes or more builds its objects in memory and stores them loose and
-/// uncompressed (see `loose`): libgit2 deflated each of a 50-commit pre-push's ~100 objects.
-/// Not as a pack: a pack per push slows every later object lookup until `git gc` merges them.
-const IN_MEMORY_FROM: usize = 16;
+const TREE_MODE: i32 = 0o040000;
+const BLOB_MODE: i32 = 0o100644;
 
 fn oid(id: &str) -> Result<git2::Oid> {
     git2::Oid::from_str(id).map_err(|e| git_err(&format!("`{id}` is not an object id"), &e))
@@ -55,18 +56,37 @@ fn path_for(commit: &str, depth: usize) -> Vec<String> {
     parts
 }
 
-/// Writes `base` with `entries` (path components -> blob) set, each tree written once.
+/// Writes `base` with `entries` (path components -> blob) set and the top-level names in
+/// `remove` taken out, each changed tree written once; returns the new root's id.
 fn write_tree(
     repo: &git2::Repository,
+    objects: &Path,
     base: Option<&git2::Tree<'_>>,
     entries: Vec<(Vec<String>, git2::Oid)>,
-    written: &mut Vec<git2::Oid>,
+    remove: &[String],
 ) -> Result<git2::Oid> {
-    let mut builder = repo.treebuilder(base).map_err(|e| git_err("building a notes tree", &e))?;
+    // Keyed the way git orders a tree: by name, a directory's name as if it ended in `/`.
+    let key = |name: &[u8], dir: bool| {
+        let mut k = name.to_vec();
+        if dir {
+            k.push(b'/');
+        }
+        k
+    };
+    let mut tree: BTreeMap<Vec<u8>, (Vec<u8>, i32, git2::Oid)> = BTreeMap::new();
+    for e in base.into_iter().flat_map(git2::Tree::iter) {
+        let name = e.name_bytes().to_vec();
+        if remove.iter().any(|r| r.as_bytes() == name.as_slice()) {
+            continue;
+        }
+        tree.insert(key(&name, e.filemode() == TREE_MODE), (name, e.filemode(), e.id()));
+    }
     let mut subdirs: BTreeMap<String, Vec<(Vec<String>, git2::Oid)>> = BTreeMap::new();
     for (mut path, blob) in entries {
         if path.len() == 1 {
-            builder.insert(&path[0], blob, 0o100644).map_err(|e| git_err("building a notes tree", &e))?;
+            let name = path.remove(0).into_bytes();
+            tree.remove(&key(&name, true));
+            tree.insert(key(&name, false), (name, BLOB_MODE, blob));
         } else {
             let first = path.remove(0);
             subdirs.entry(first).or_default().push((path, blob));
@@ -74,12 +94,48 @@ fn write_tree(
     }
     for (dir, inner) in subdirs {
         let sub = base.and_then(|b| b.get_name(&dir)).and_then(|e| repo.find_tree(e.id()).ok());
-        let id = write_tree(repo, sub.as_ref(), inner, written)?;
-        builder.insert(&dir, id, 0o040000).map_err(|e| git_err("building a notes tree", &e))?;
+        let id = write_tree(repo, objects, sub.as_ref(), inner, &[])?;
+        let name = dir.into_bytes();
+        tree.remove(&key(&name, false));
+        tree.insert(key(&name, true), (name, TREE_MODE, id));
     }
-    let id = builder.write().map_err(|e| git_err("writing a notes tree", &e))?;
-    written.push(id);
+    let mut raw = Vec::with_capacity(tree.len() * 64);
+    for (name, mode, id) in tree.values() {
+        raw.extend_from_slice(format!("{mode:o} ").as_bytes());
+        raw.extend_from_slice(name);
+        raw.push(0);
+        raw.extend_from_slice(id.as_bytes());
+    }
+    store(objects, git2::ObjectType::Tree, &raw)
+}
+
+/// Writes one object loose (see `loose`) and returns its id.
+fn store(objects: &Path, kind: git2::ObjectType, data: &[u8]) -> Result<git2::Oid> {
+    let id = git2::Oid::hash_object(kind, data).map_err(|e| git_err("hashing an object", &e))?;
+    super::loose::write(objects, id, kind, data)
+        .map_err(|e| Error::io(format!("writing object {id} to {}", objects.display()), e))?;
     Ok(id)
+}
+
+/// A commit object's bytes, as git writes them.
+fn commit_bytes(tree: git2::Oid, parents: &[git2::Oid], sig: &git2::Signature<'_>, message: &str) -> Vec<u8> {
+    let when = sig.when();
+    let offset = when.offset_minutes();
+    let ident = format!(
+        "{} <{}> {} {}{:02}{:02}",
+        String::from_utf8_lossy(sig.name_bytes()),
+        String::from_utf8_lossy(sig.email_bytes()),
+        when.seconds(),
+        if offset < 0 { '-' } else { '+' },
+        offset.unsigned_abs() / 60,
+        offset.unsigned_abs() % 60
+    );
+    let mut text = format!("tree {tree}\n");
+    for p in parents {
+        text.push_str(&format!("parent {p}\n"));
+    }
+    text.push_str(&format!("author {ident}\ncommitter {ident}\n\n{message}"));
+    text.into_bytes()
 }
 
 /// Every note of a tree: annotated id (hex) -> blob id, in one walk.
@@ -229,24 +285,8 @@ impl Repo {
         message: &str,
         merge_parent: Option<git2::Oid>,
     ) -> Result<()> {
-        // A large write builds its objects in memory, through a second handle on the repository
-        // so that nothing else this process writes lands in memory, then stores them itself.
-        let packing = if writes.len() >= IN_MEMORY_FROM {
-            Some(git2::Repository::open(self.git_dir()).map_err(|e| git_err("opening the repository", &e))?)
-        } else {
-            None
-        };
-        let packing_odb = packing
-            .as_ref()
-            .map(git2::Repository::odb)
-            .transpose()
-            .map_err(|e| git_err("opening the object database", &e))?;
-        let mempack = packing_odb
-            .as_ref()
-            .map(|o| o.add_new_mempack_backend(1000))
-            .transpose()
-            .map_err(|e| git_err("setting up an in-memory object store", &e))?;
-        let repo = packing.as_ref().unwrap_or(self.raw());
+        let repo = self.raw();
+        let objects = self.objects_dir();
         let sig = repo
             .signature()
             .or_else(|_| git2::Signature::now("git-policy", "git-policy@localhost"))
@@ -262,7 +302,8 @@ impl Repo {
             };
             let depth = root.as_ref().map_or(0, |r| fanout(repo, r));
             let mut entries = Vec::new();
-            let mut base = root.clone();
+            let mut moved_out = Vec::new();
+            let base = root.clone();
             let new_count = writes.len() + root.as_ref().map_or(0, |r| if depth == 0 { r.len() } else { 0 });
             let depth = if depth == 0 && new_count > FLAT_LIMIT {
                 // Move every flat note into fan-out once; later writes follow the fanned layout.
@@ -270,21 +311,14 @@ impl Repo {
                     for e in r.iter() {
                         if let Some(name) = e.name().filter(|n| n.len() == 40 && is_hex(n)) {
                             entries.push((path_for(name, 1), e.id()));
+                            moved_out.push(name.to_string());
                         }
                     }
-                    let mut keep = repo.treebuilder(Some(r)).map_err(|e| git_err("building a notes tree", &e))?;
-                    for (path, _) in &entries {
-                        keep.remove(path.concat()).map_err(|e| git_err("building a notes tree", &e))?;
-                    }
-                    let id = keep.write().map_err(|e| git_err("writing a notes tree", &e))?;
-                    base = Some(repo.find_tree(id).map_err(|e| git_err("reading a notes tree", &e))?);
                 }
                 1
             } else {
                 depth
             };
-            // Every object this attempt writes, for the pack.
-            let mut written = Vec::new();
             let mut merged: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
             for (commit, lines) in writes {
                 merged.entry(commit.as_str()).or_default().extend(lines.iter().map(String::as_str));
@@ -299,24 +333,14 @@ impl Repo {
                 };
                 let joined = lines.join("\n");
                 let text = union_lines(existing.as_deref().into_iter().chain([joined.as_str()]));
-                let blob = repo.blob(text.as_bytes()).map_err(|e| git_err("writing a note", &e))?;
-                written.push(blob);
+                let blob = store(&objects, git2::ObjectType::Blob, text.as_bytes())?;
                 entries.retain(|(p, _)| p.concat() != commit);
                 entries.push((path_for(commit, depth), blob));
             }
-            let tree_id = write_tree(repo, base.as_ref(), entries, &mut written)?;
-            let tree = repo.find_tree(tree_id).map_err(|e| git_err("reading a notes tree", &e))?;
-            let parents: Vec<git2::Commit<'_>> =
-                parent.iter().chain(merge_parent.iter()).filter_map(|p| repo.find_commit(*p).ok()).collect();
-            let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-            let commit = repo
-                .commit(None, &sig, &sig, message, &tree, &parent_refs)
-                .map_err(|e| git_err("writing the notes commit", &e))?;
-            written.push(commit);
-            if let Some(mp) = &mempack {
-                // Stored before the ref moves, so no reader sees a ref to missing objects.
-                self.store_loose(repo, mp, &written)?;
-            }
+            // Every object is stored before the ref moves, so no reader sees a ref to a missing one.
+            let tree = write_tree(repo, &objects, base.as_ref(), entries, &moved_out)?;
+            let parents: Vec<git2::Oid> = parent.iter().chain(merge_parent.iter()).copied().collect();
+            let commit = store(&objects, git2::ObjectType::Commit, &commit_bytes(tree, &parents, &sig, message))?;
             // Compare-and-swap under the ref's lock. Creating goes the same way, expecting the
             // zero id (absent): libgit2's non-forced create checks for an existing ref before it
             // takes the lock, so two first writers could both "create" and one be lost.
@@ -338,20 +362,13 @@ impl Repo {
 }
 
 impl Repo {
-    /// Writes the objects `ids` held in `mempack` to the object store (see `loose`), then
-    /// empties it.
-    fn store_loose(&self, packing: &git2::Repository, mempack: &git2::Mempack<'_>, ids: &[git2::Oid]) -> Result<()> {
-        let source = packing.odb().map_err(|e| git_err("opening the object database", &e))?;
-        let objects_dir = match std::env::var_os("GIT_OBJECT_DIRECTORY").filter(|v| !v.is_empty()) {
-            Some(dir) => std::path::PathBuf::from(dir),
+    /// Where new objects go: git's object directory (`GIT_OBJECT_DIRECTORY` when git set one,
+    /// as it does for a quarantined push).
+    fn objects_dir(&self) -> PathBuf {
+        match std::env::var_os("GIT_OBJECT_DIRECTORY").filter(|v| !v.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
             None => self.common_dir().join("objects"),
-        };
-        for id in ids {
-            let o = source.read(*id).map_err(|e| git_err("reading a new notes object", &e))?;
-            super::loose::write(&objects_dir, *id, o.kind(), o.data())
-                .map_err(|e| Error::io(format!("writing object {id} to {}", objects_dir.display()), e))?;
         }
-        mempack.reset().map_err(|e| git_err("emptying the in-memory object store", &e))
     }
 }
 

@@ -185,6 +185,8 @@ fn many_notes_fan_out_like_git() {
     r.append_notes(DEV, &[(one.clone(), vec!["2024-01-02T00:00:00Z v1 pushed".into()])], "test").unwrap();
     assert_eq!(r.note_text(DEV, one).unwrap().unwrap().lines().count(), 2);
     assert_eq!(env.git(&repo, &["notes", "--ref", DEV, "list"]).lines().count(), 300);
+    // Every tree and commit written here is one git accepts as it would write it.
+    env.git(&repo, &["fsck", "--strict", "--no-dangling"]);
 }
 
 #[test]
