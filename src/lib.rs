@@ -13,6 +13,7 @@ pub mod events;
 pub mod finding;
 pub mod git_cli;
 pub mod policy;
+pub mod progress;
 pub mod repo;
 pub mod report;
 pub mod rules;

@@ -18,6 +18,7 @@ use crate::events::time::{format_utc, parse_utc};
 use crate::events::{self};
 use crate::policy::units::Duration;
 use crate::policy::Policy;
+use crate::progress::Progress;
 use crate::repo::history::Ancestry;
 use crate::repo::Repo;
 
@@ -182,13 +183,17 @@ fn changes(repo: &Repo, policy: &Policy, back_to: i64) -> Result<Vec<Change>> {
         )
     })?;
     crate::env::trace(&format!("metrics: walking {name}"));
-    let walk = repo.first_parent_walk(&tip, back_to)?;
+    let mut progress = Progress::on_stderr();
+    let phase = format!("metrics: walking {name}");
+    let walk = repo.first_parent_walk_with(&tip, back_to, &mut |n| progress.update(&phase, n, 0))?;
     crate::env::trace(&format!("metrics: {} trunk commits walked", walk.len()));
     // A long walk reads each stream in one pass over its notes tree; a short one looks notes up.
     let trunk = Notes::open(repo, &events::notes_ref(stamp::TRUNK), walk.len())?;
     let dev = Notes::open(repo, &events::notes_ref(stamp::DEV), walk.len())?;
     let mut out = Vec::new();
-    for c in walk {
+    let total = walk.len();
+    for (i, c) in walk.into_iter().enumerate() {
+        progress.update("metrics: reading stamps", i, total);
         let merged: Vec<events::Event> = trunk
             .get(&c.id)?
             .map(|t| events::parse_note(&t).into_iter().filter(|e| e.kind == "merged").collect())
@@ -221,6 +226,7 @@ fn changes(repo: &Repo, policy: &Policy, back_to: i64) -> Result<Vec<Change>> {
             services,
         });
     }
+    progress.finish();
     Ok(out)
 }
 

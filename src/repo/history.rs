@@ -25,9 +25,23 @@ impl Repo {
     /// committer time is earlier than `stop_before` (trunk's history is in time order along its
     /// first parents, near enough for a reporting window).
     pub fn first_parent_walk(&self, tip: &str, stop_before: i64) -> Result<Vec<TrunkCommit>> {
+        self.first_parent_walk_with(tip, stop_before, &mut |_| {})
+    }
+
+    /// [`Repo::first_parent_walk`], calling `walked` with the count so far every 1,024 commits
+    /// (for a progress line).
+    pub fn first_parent_walk_with(
+        &self,
+        tip: &str,
+        stop_before: i64,
+        walked: &mut dyn FnMut(usize),
+    ) -> Result<Vec<TrunkCommit>> {
         let mut oid = git2::Oid::from_str(tip).map_err(|e| git_err(&format!("`{tip}` is not an object id"), &e))?;
         let mut out = Vec::new();
         loop {
+            if out.len().is_multiple_of(1024) {
+                walked(out.len());
+            }
             let c = self.raw().find_commit(oid).map_err(|e| git_err(&format!("reading commit {oid}"), &e))?;
             let committer_time = c.committer().when().seconds();
             if committer_time < stop_before {

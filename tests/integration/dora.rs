@@ -362,6 +362,91 @@ fn metrics_html_is_one_self_contained_page() {
     assert!(!html.contains("<b>slow</b>"));
 }
 
+/// The browser this machine has, if any (`GIT_POLICY_CHROMIUM` names one explicitly).
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("GIT_POLICY_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
+        std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join(name)).find(|p| p.is_file())
+    })
+}
+
+/// Runs headless chromium with `args` and the page, killed after a minute; returns (stdout, stderr).
+fn run_chromium(bin: &Path, profile: &Path, args: &[&str], page: &Path) -> (String, String) {
+    let mut cmd = std::process::Command::new(bin);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-extensions",
+        "--disable-sync",
+        "--no-first-run",
+        "--enable-logging=stderr",
+        "--v=0",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .args(args)
+    .arg(format!("file://{}", page.display()))
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let id = child.id();
+    let watchdog = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        let _ = std::process::Command::new("kill").arg("-9").arg(id.to_string()).status();
+    });
+    let out = child.wait_with_output().unwrap();
+    drop(watchdog);
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The report opened in a real browser: it parses into the charts we wrote, raises no script or
+/// console error, asks for nothing over the network, and paints more than an empty page does.
+/// CI installs Debian's chromium (`.ci/run`) and requires it; elsewhere the test says it skipped.
+#[test]
+fn metrics_html_renders_in_headless_chromium() {
+    let Some(bin) = chromium() else {
+        assert!(!git_policy::env::is_ci(), "CI must have chromium (.ci/run installs it)");
+        eprintln!("skipped: no chromium on PATH (set GIT_POLICY_CHROMIUM to run this test)");
+        return;
+    };
+    let env = Env::new();
+    let repo = env.repo("r");
+    let head = env.git(&repo, &["rev-parse", "HEAD"]);
+    let now = 1_900_000_000;
+    for (k, t) in [(1, 20 * D), (2, 13 * D), (3, 6 * D), (4, D)] {
+        gp(&env, &repo, now - t, &["deploy", "--env", "prod", "--id", &format!("d{k}"), &head], 0);
+    }
+    gp(&env, &repo, now - 2 * D, &["incident", "open", "--sev", "2", "--title", "slow"], 0);
+    let page = env.path("report.html");
+    gp(&env, &repo, now, &["metrics", "--since", "30d", "--format", "html", "--out", page.to_str().unwrap()], 0);
+    let html = std::fs::read_to_string(&page).unwrap();
+    let blank = env.path("blank.html");
+    std::fs::write(&blank, "<!DOCTYPE html><html><body></body></html>").unwrap();
+
+    let (dom, log) = run_chromium(&bin, &env.path("profile-dom"), &["--dump-dom"], &page);
+    assert!(dom.contains("</html>"), "no DOM from chromium:\n{log}");
+    assert_eq!(dom.matches("<svg").count(), html.matches("<svg").count(), "every chart parsed as SVG");
+    assert_eq!(dom.matches("<table").count(), html.matches("<table").count());
+    for bad in ["Uncaught", "CONSOLE", "Refused to", "net::ERR_"] {
+        assert!(!log.contains(bad), "{bad} in chromium's log:\n{log}");
+    }
+
+    let shot = |p: &Path, name: &str| {
+        let png = env.path(name);
+        let arg = format!("--screenshot={}", png.display());
+        let (_, log) = run_chromium(&bin, &env.path(&format!("profile-{name}")), &[&arg, "--window-size=1200,1600"], p);
+        let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("no screenshot ({e}):\n{log}"));
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+        bytes.len()
+    };
+    let (report, empty) = (shot(&page, "report.png"), shot(&blank, "blank.png"));
+    assert!(report > 3 * empty, "the report paints little more than an empty page ({report} vs {empty} bytes)");
+}
+
 #[test]
 fn incident_open_ack_resolve_list() {
     let env = Env::new();
