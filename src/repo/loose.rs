@@ -30,38 +30,66 @@ pub fn write(objects_dir: &Path, id: git2::Oid, kind: git2::ObjectType, data: &[
     let mut raw = Vec::with_capacity(data.len() + 32);
     write!(raw, "{name} {}\0", data.len())?;
     raw.extend_from_slice(data);
-    let stream = stored_zlib(&raw)?;
-    match fs::create_dir(&dir) {
-        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
-        _ => {}
-    }
-    let tmp = dir.join(format!("tmp_obj_git_policy_{}_{}", std::process::id(), &hex[2..]));
-    let written = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o444)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(&stream))
-        .and_then(|()| fs::rename(&tmp, &path));
+    let stream = stored_zlib(&raw);
+    let tmp = dir.join(format!("tmp_obj_git_policy_{}_{}", pid(), &hex[2..]));
+    let create = || OpenOptions::new().write(true).create_new(true).mode(0o444).open(&tmp);
+    // The fan-out directory usually exists: create it only when the file cannot be.
+    let file = match create() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&dir) {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+            _ => create(),
+        },
+        other => other,
+    };
+    let written = file.and_then(|mut f| f.write_all(&stream)).and_then(|()| fs::rename(&tmp, &path));
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     written
 }
 
-/// `data` as a zlib stream of stored (uncompressed) blocks.
-fn stored_zlib(data: &[u8]) -> io::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(data.len() + data.len() / 65_535 * 5 + 16);
-    let mut z = flate2::Compress::new(flate2::Compression::none(), true);
-    loop {
-        out.reserve(data.len() / 8 + 64);
-        let read = usize::try_from(z.total_in()).unwrap_or(data.len()).min(data.len());
-        let status =
-            z.compress_vec(&data[read..], &mut out, flate2::FlushCompress::Finish).map_err(io::Error::other)?;
-        if status == flate2::Status::StreamEnd {
-            return Ok(out);
-        }
+fn pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
+}
+
+/// `data` as a zlib stream (RFC 1950) of stored deflate blocks (RFC 1951, BTYPE 00): no
+/// compressor state to set up (zlib's is ~256 KB, allocated and freed for every object).
+fn stored_zlib(data: &[u8]) -> Vec<u8> {
+    const BLOCK: usize = 65_535;
+    let mut out = Vec::with_capacity(data.len() + data.len() / BLOCK * 5 + 16);
+    // CMF 0x78 (deflate, 32 KiB window), FLG 0x01 (no dictionary, lowest level; 0x7801 % 31 == 0).
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut chunks = data.chunks(BLOCK).peekable();
+    if chunks.peek().is_none() {
+        out.extend_from_slice(&[0x01, 0x00, 0x00, 0xff, 0xff]);
     }
+    while let Some(chunk) = chunks.next() {
+        let last = chunks.peek().is_none();
+        // Chunks are at most 65,535 bytes, so the length fits.
+        let len = chunk.len() as u16;
+        out.push(u8::from(last));
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out.extend_from_slice(&adler32(data).to_be_bytes());
+    out
+}
+
+/// Adler-32 (RFC 1950), summed in runs short enough that the sums cannot overflow.
+fn adler32(data: &[u8]) -> u32 {
+    const MOD: u32 = 65_521;
+    let (mut a, mut b) = (1u32, 0u32);
+    for run in data.chunks(5552) {
+        for &byte in run {
+            a += u32::from(byte);
+            b += a;
+        }
+        a %= MOD;
+        b %= MOD;
+    }
+    (b << 16) | a
 }
 
 #[cfg(test)]
@@ -101,6 +129,18 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn stored_streams_decode_with_zlib() {
+        use std::io::Read;
+        for n in [0usize, 1, 65_535, 65_536, 131_071, 200_000] {
+            let data: Vec<u8> = (0..n).map(|i| (i * 31 % 256) as u8).collect();
+            let mut back = Vec::new();
+            flate2::read::ZlibDecoder::new(stored_zlib(&data).as_slice()).read_to_end(&mut back).unwrap();
+            assert_eq!(back, data, "{n} bytes");
+        }
+        assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
     }
 
     #[test]
