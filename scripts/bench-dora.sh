@@ -12,13 +12,7 @@ repo=$bench_dir/repo
 out=$bench_dir/results/$(date -u +%Y%m%dT%H%M%SZ)-dora
 mkdir -p "$out"
 ensure_hyperfine
-ensure_fixture "$repo" --notes
-cd "$repo"
-git config gc.auto 0
-git config maintenance.auto false
-git switch -q main
-export GIT_POLICY_FILE=$out/policy.toml
-printf 'extends = ["builtin:default"]\n[review]\napprovals = 0\n' >"$GIT_POLICY_FILE"
+enter_fixture "$repo" "$out/policy.toml"
 if [ "$(git notes --ref=refs/notes/git-policy/deploy list 2>/dev/null | wc -l)" -lt 2000 ]; then
     log "recording 2,000 production deployments (every 50th trunk commit, an hour after it)"
     git update-ref -d refs/notes/git-policy/deploy 2>/dev/null || true

@@ -20,16 +20,7 @@ out=$bench_dir/results/$(date -u +%Y%m%dT%H%M%SZ)-history
 runs=${BENCH_RUNS:-20}
 mkdir -p "$out"
 ensure_hyperfine
-ensure_fixture "$repo" --notes
-cd "$repo"
-# The stamps leave loose objects; git's automatic gc would start in the middle of a timing.
-git config gc.auto 0
-git config maintenance.auto false
-git reset -q --hard HEAD
-git switch -q main
-export GIT_POLICY_FILE=$out/policy.toml
-# The default policy, without the review requirement: the fixture has no reviews to find.
-printf 'extends = ["builtin:default"]\n[review]\napprovals = 0\n' >"$GIT_POLICY_FILE"
+enter_fixture "$repo" "$out/policy.toml"
 hf() { hfr "$runs" "$@"; }
 # hfr RUNS NAME COMMAND...: hyperfine with a fixed number of runs.
 hfr() { hyperfine -N --warmup 2 --runs "$1" --export-json "$out/$2.json" "${@:3}" >"$out/$2.txt" 2>&1 || { cat "$out/$2.txt"; die "$2 failed"; }; }

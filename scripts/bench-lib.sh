@@ -26,6 +26,21 @@ resolve_prek() {
     printf '%s\n' "$p"
 }
 
+# Enter the fixture at $1 (generated with notes if absent) in a known state for the history
+# benchmarks: git's automatic gc off (the stamps leave loose objects, and gc must not start in the
+# middle of a timing), main checked out, and GIT_POLICY_FILE set to the default policy without
+# the review requirement (the fixture has no reviews to find), written to $2.
+enter_fixture() {
+    ensure_fixture "$1" --notes
+    cd "$1" || die "cannot enter $1"
+    git config gc.auto 0
+    git config maintenance.auto false
+    git reset -q --hard HEAD
+    git switch -q main
+    export GIT_POLICY_FILE=$2
+    printf 'extends = ["builtin:default"]\n[review]\napprovals = 0\n' >"$GIT_POLICY_FILE"
+}
+
 # Generate the fixture repository at $1 unless it is already there.
 # Extra arguments go to gen-fixture.py.
 ensure_fixture() {

@@ -25,16 +25,6 @@ pub fn judge_infos(
 ) -> Result<Vec<Finding>> {
     // One thread on purpose: libgit2 serialises pack access behind a process-wide lock, and
     // two threads with their own handles took 1.4 s for 10,000 commits where one takes 0.8 s.
-    judge_chunk(repo, policy, infos, on_branch, touched)
-}
-
-fn judge_chunk(
-    repo: &Repo,
-    policy: &Policy,
-    infos: &[CommitInfo],
-    on_branch: bool,
-    touched: &mut BTreeSet<String>,
-) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     let count_lines = policy.commits.max_lines.is_some() && policy.level("commits.max-lines") != rules::LEVEL_OFF;
     let sizes = policy.commits.max_file_size.is_some() && policy.level("commits.max-file-size") != rules::LEVEL_OFF;

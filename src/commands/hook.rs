@@ -112,8 +112,8 @@ fn after_pass(
     use super::stamp;
     match name {
         "pre-commit" => {
-            // A new commit attempt: the record starts over, naming the parent it passed on.
-            stamp::start_passes(repo, &format!("pre-commit {}", head.unwrap_or("none")))
+            // Starts a new commit attempt's record, naming the parent it passed on.
+            stamp::record_pass(repo, &format!("pre-commit {}", head.unwrap_or("none")))
         }
         "commit-msg" => {
             let text = git_args.first().and_then(|f| std::fs::read_to_string(f).ok()).unwrap_or_default();

@@ -35,7 +35,8 @@ pub fn run(args: &MetricsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let ring = deploy::ring_of(policy, args.ring.as_deref())?;
     deploy::check_service(policy, args.service.as_deref())?;
 
-    let changes = changes(&repo, policy, since.saturating_sub(LOOKBACK))?;
+    let back_to = since.saturating_sub(LOOKBACK);
+    let changes = changes(&repo, policy, back_to)?;
     crate::env::trace("metrics: changes read");
     let deployments = deploy::deployments(&repo)?;
     // Incidents are stored against production; a secondary ring has none of its own.
@@ -66,7 +67,6 @@ pub fn run(args: &MetricsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     };
     // Changes come newest first from trunk's first-parent walk: their order is their position,
     // from 1; 0 is "older than every change walked".
-    let back_to = since.saturating_sub(LOOKBACK);
     let mut order: std::collections::HashMap<String, u64> =
         changes.iter().rev().enumerate().map(|(i, c)| (c.id.clone(), i as u64 + 1)).collect();
     // A deployment made before the walked history began carries none of its changes (they did

@@ -37,26 +37,27 @@ pub fn policy_digest(loaded: &Loaded) -> String {
 }
 
 /// Records that a pre-commit or commit-msg hook passed, for the `committed` stamp.
+///
+/// The record is an append-only file that post-commit empties: pre-commit's line starts a
+/// commit attempt, and lines before the last `pre-commit` line belong to attempts that never
+/// made a commit. Appending costs a few microseconds; removing and creating the file on every
+/// attempt cost a tenth of a millisecond of inode work, and truncating it and writing again
+/// makes ext4 flush it on close (`auto_da_alloc`).
 pub fn record_pass(repo: &Repo, line: &str) -> Result<()> {
     let path = marker_path(repo);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let open = || std::fs::OpenOptions::new().create(true).append(true).open(&path);
+    // The directory usually exists: create it only when the file cannot be opened without it.
+    let mut f = match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+            }
+            open()
+        }
+        other => other,
     }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     writeln!(f, "{line}").map_err(|e| Error::io(format!("writing {}", path.display()), e))
-}
-
-/// Starts a commit attempt's record with `line` (pre-commit). The record is an append-only
-/// file that post-commit empties: lines before the last `pre-commit` line belong to attempts
-/// that never made a commit. Appending costs a few microseconds; removing and creating the
-/// file on every attempt cost a tenth of a millisecond of inode work, and truncating it and
-/// writing again makes ext4 flush it on close (`auto_da_alloc`).
-pub fn start_passes(repo: &Repo, line: &str) -> Result<()> {
-    record_pass(repo, line)
 }
 
 /// Empties the record once a commit has used it.

@@ -52,12 +52,12 @@ impl Simple {
     }
 
     fn is_match(&self, text: &str) -> bool {
-        let last = |t: &str| t.rsplit('/').next().unwrap_or(t).to_string();
+        let last = text.rsplit('/').next().unwrap_or(text);
         match self {
             Self::Exact(s) => text == s,
             Self::PrefixInComponent(p) => text.strip_prefix(p.as_str()).is_some_and(|rest| !rest.contains('/')),
-            Self::Basename(n) => last(text) == *n,
-            Self::BasenameSuffix(s) => last(text).ends_with(s.as_str()),
+            Self::Basename(n) => last == n,
+            Self::BasenameSuffix(s) => last.ends_with(s.as_str()),
             Self::Inside(d) => text.starts_with(d.as_str()),
         }
     }

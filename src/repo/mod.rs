@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The file mode git gives a tree entry that is a directory.
+const TREE_MODE: i32 = 0o040000;
+
 pub mod commits;
 pub mod history;
 pub mod index_file;
@@ -56,6 +59,15 @@ impl Repo {
     /// Whether the repository is bare.
     pub fn is_bare(&self) -> bool {
         self.inner.is_bare()
+    }
+
+    /// Where new objects go: git's object directory (`GIT_OBJECT_DIRECTORY` when git set one,
+    /// as it does for a quarantined push).
+    pub(crate) fn objects_dir(&self) -> PathBuf {
+        match std::env::var_os("GIT_OBJECT_DIRECTORY").filter(|v| !v.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => self.common_dir().join("objects"),
+        }
     }
 
     /// This work tree's git dir (for a linked worktree, its private one).

@@ -7,9 +7,9 @@
 //! and two machines' notes combine without loss.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{git_err, Repo};
+use super::{git_err, Repo, TREE_MODE};
 use crate::error::{Error, Result};
 use crate::events::union_lines;
 
@@ -18,7 +18,6 @@ use crate::events::union_lines;
 const RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 /// git moves a notes tree off flat layout once it holds more than this many notes.
 const FLAT_LIMIT: usize = 256;
-const TREE_MODE: i32 = 0o040000;
 const BLOB_MODE: i32 = 0o100644;
 
 fn oid(id: &str) -> Result<git2::Oid> {
@@ -121,21 +120,25 @@ fn store(objects: &Path, kind: git2::ObjectType, data: &[u8]) -> Result<git2::Oi
 fn commit_bytes(tree: git2::Oid, parents: &[git2::Oid], sig: &git2::Signature<'_>, message: &str) -> Vec<u8> {
     let when = sig.when();
     let offset = when.offset_minutes();
-    let ident = format!(
-        "{} <{}> {} {}{:02}{:02}",
-        String::from_utf8_lossy(sig.name_bytes()),
-        String::from_utf8_lossy(sig.email_bytes()),
-        when.seconds(),
-        if offset < 0 { '-' } else { '+' },
-        offset.unsigned_abs() / 60,
-        offset.unsigned_abs() % 60
-    );
-    let mut text = format!("tree {tree}\n");
+    // Name and email as bytes: an identity need not be UTF-8.
+    let mut ident = sig.name_bytes().to_vec();
+    ident.extend_from_slice(b" <");
+    ident.extend_from_slice(sig.email_bytes());
+    let sign = if offset < 0 { '-' } else { '+' };
+    let (hours, minutes) = (offset.unsigned_abs() / 60, offset.unsigned_abs() % 60);
+    ident.extend_from_slice(format!("> {} {sign}{hours:02}{minutes:02}", when.seconds()).as_bytes());
+    let mut out = format!("tree {tree}\n").into_bytes();
     for p in parents {
-        text.push_str(&format!("parent {p}\n"));
+        out.extend_from_slice(format!("parent {p}\n").as_bytes());
     }
-    text.push_str(&format!("author {ident}\ncommitter {ident}\n\n{message}"));
-    text.into_bytes()
+    for role in ["author ", "committer "] {
+        out.extend_from_slice(role.as_bytes());
+        out.extend_from_slice(&ident);
+        out.push(b'\n');
+    }
+    out.push(b'\n');
+    out.extend_from_slice(message.as_bytes());
+    out
 }
 
 /// Every note of a tree: annotated id (hex) -> blob id, in one walk.
@@ -303,7 +306,6 @@ impl Repo {
             let depth = root.as_ref().map_or(0, |r| fanout(repo, r));
             let mut entries = Vec::new();
             let mut moved_out = Vec::new();
-            let base = root.clone();
             let new_count = writes.len() + root.as_ref().map_or(0, |r| if depth == 0 { r.len() } else { 0 });
             let depth = if depth == 0 && new_count > FLAT_LIMIT {
                 // Move every flat note into fan-out once; later writes follow the fanned layout.
@@ -338,7 +340,7 @@ impl Repo {
                 entries.push((path_for(commit, depth), blob));
             }
             // Every object is stored before the ref moves, so no reader sees a ref to a missing one.
-            let tree = write_tree(repo, &objects, base.as_ref(), entries, &moved_out)?;
+            let tree = write_tree(repo, &objects, root.as_ref(), entries, &moved_out)?;
             let parents: Vec<git2::Oid> = parent.iter().chain(merge_parent.iter()).copied().collect();
             let commit = store(&objects, git2::ObjectType::Commit, &commit_bytes(tree, &parents, &sig, message))?;
             // Compare-and-swap under the ref's lock. Creating goes the same way, expecting the
@@ -357,17 +359,6 @@ impl Repo {
                     ))
                 }
             }
-        }
-    }
-}
-
-impl Repo {
-    /// Where new objects go: git's object directory (`GIT_OBJECT_DIRECTORY` when git set one,
-    /// as it does for a quarantined push).
-    fn objects_dir(&self) -> PathBuf {
-        match std::env::var_os("GIT_OBJECT_DIRECTORY").filter(|v| !v.is_empty()) {
-            Some(dir) => PathBuf::from(dir),
-            None => self.common_dir().join("objects"),
         }
     }
 }

@@ -9,11 +9,9 @@ use std::path::PathBuf;
 
 use super::index_file::{self, FlatCacheTree, LeanEntries, LeanEntry};
 use super::mapped::Mapped;
-use super::{git_err, Repo};
+use super::{git_err, Repo, TREE_MODE};
 use crate::error::{Error, Result};
 use crate::subject::FileChange;
-
-const TREE_MODE: i32 = 0o040000;
 
 /// What every step of the index-to-HEAD walk shares.
 struct Walk<'w, 'a> {

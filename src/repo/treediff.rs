@@ -4,11 +4,10 @@
 
 use std::cmp::Ordering;
 
-use super::{git_err, Repo};
+use super::{git_err, Repo, TREE_MODE};
 use crate::error::Result;
 use crate::subject::FileChange;
 
-const TREE_MODE: i32 = 0o040000;
 const GITLINK_MODE: i32 = 0o160000;
 
 impl Repo {
