@@ -47,7 +47,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Judge coverage reports: total, per-file and patch coverage by the policy's gates.
     #[command(
-        after_help = "Examples:\n  git-policy coverage                       # reports from [coverage] reports\n  git-policy coverage lcov.info --base origin/main\n  git-policy coverage coverage.xml --base main --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+        after_help = "Examples:\n  git-policy coverage                       # reports from [coverage] reports\n  git-policy coverage lcov.info --base origin/main\n  git-policy coverage coverage.xml --base main --format markdown >> \"$GITHUB_STEP_SUMMARY\"\n  git-policy coverage --record               # CI on trunk: record the total for the ratchet and release gate"
     )]
     Coverage(CoverageArgs),
     /// Show what is installed and whether it works.
@@ -254,6 +254,15 @@ pub struct CoverageArgs {
     /// The reports' format, instead of detecting it.
     #[arg(long, value_parser = parse_report_format)]
     pub report_format: Option<crate::coverage::Format>,
+    /// Record the total on HEAD in refs/notes/git-policy/coverage (CI on trunk), for the
+    /// ratchet and the release gate. With `[coverage] ratchet`, a total below the previous
+    /// record (less the tolerance) is recorded only with a reason.
+    #[arg(long)]
+    pub record: bool,
+    /// Why the total drops on purpose (with --record; a `Coverage-Drop-Reason:` trailer in the
+    /// change's commits does the same).
+    #[arg(long, requires = "record", value_name = "TEXT")]
+    pub reason: Option<String>,
 }
 
 fn parse_report_format(s: &str) -> Result<crate::coverage::Format, String> {

@@ -153,8 +153,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
             "have the policy owners review the edit; nothing else to do".into(),
         ));
     }
+    let mut ratchet_notes = Vec::new();
     if let Some(cov) = &policy.coverage {
-        findings.extend(coverage_gates(&repo, policy, cov, &base, &head)?);
+        let messages: Vec<&str> = infos.iter().map(|i| i.message.as_str()).collect();
+        findings.extend(coverage_gates(&repo, policy, cov, (&base, &head), &messages, &mut ratchet_notes)?);
     }
     if policy.commits.signed {
         findings.extend(signatures(&repo, policy, &base, &commits)?);
@@ -178,13 +180,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
     if !crate::env::skip_list().is_empty() {
         writeln!(err, "git-policy: GIT_POLICY_SKIP is ignored by `check`: CI checks every rule").map_err(io_err)?;
     }
-    let notes = vec![
+    let mut notes = vec![
         format!("checking {} commit(s) of {}..{} ({})", commits.len(), short(&base), short(&head), range.source),
         format!(
             "policy from the base commit: {}",
             loaded.layers.iter().map(|l| l.source.display()).collect::<Vec<_>>().join(" -> ")
         ),
     ];
+    notes.extend(ratchet_notes);
     let subject = format!("check {}..{}", short(&base), short(&head));
     let report = Report { subject: &subject, findings: &findings, skipped: &[], notes: &notes };
     use std::io::IsTerminal;
@@ -193,12 +196,15 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
 }
 
 /// The `[coverage]` gates over the reports in the work tree; no report at all fails closed.
+/// With `ratchet = true`, the total is also held to the newest record on the base's history;
+/// `messages` (the change's commits) may give the reason for a deliberate drop.
 fn coverage_gates(
     repo: &Repo,
     policy: &crate::policy::Policy,
     cov: &crate::policy::model::Coverage,
-    base: &str,
-    head: &str,
+    (base, head): (&str, &str),
+    messages: &[&str],
+    notes: &mut Vec<String>,
 ) -> Result<Vec<Finding>> {
     let Some(root) = repo.workdir() else { return Ok(Vec::new()) };
     let reports = super::coverage::find_reports(root, &cov.reports)?;
@@ -213,7 +219,13 @@ fn coverage_gates(
         .collect());
     }
     let report = super::coverage::measure(repo, cov, &reports, None, Some((base, head)))?;
-    Ok(super::coverage::findings(policy, &report))
+    let mut found = super::coverage::findings(policy, &report);
+    if cov.ratchet {
+        let reason = crate::coverage::ratchet::reason_in(messages.iter().copied());
+        let verdict = super::coverage::judge_ratchet(repo, cov, base, report.total, &mut |_| Ok(reason.clone()))?;
+        found.extend(super::coverage::ratchet_findings(policy, &verdict, notes));
+    }
+    Ok(found)
 }
 
 /// `commits.signed`: git's own verification, against the base commit's allowed-signers file.

@@ -8,12 +8,16 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSetBuilder};
 use serde_json::json;
 
+use super::gate::COVERAGE_STREAM;
 use super::io_err;
 use crate::cli::{CoverageArgs, CoverageFormat};
+use crate::coverage::ratchet::{self, Recorded};
 use crate::coverage::{self, GateKind, GateReport, Measure, PathMapper, RepoPaths, Requirement, Verdict};
 use crate::error::{Error, Result};
+use crate::events;
 use crate::finding::Finding;
 use crate::policy::model::Coverage as CoveragePolicy;
+use crate::policy::units::Percent;
 use crate::policy::Policy;
 use crate::repo::Repo;
 use crate::rules;
@@ -98,6 +102,184 @@ pub fn measure(
         None => None,
     };
     Ok(coverage::evaluate_change(&merged, policy, changed.as_ref(), &unmapped))
+}
+
+/// How far along first parents the ratchet looks for a recorded total.
+const BASELINE_DEPTH: usize = 100_000;
+
+/// The newest recorded total on the first-parent history from `from` (inclusive), with the
+/// commit it is on. An unreadable record is an error: skipping it would loosen the ratchet.
+pub fn baseline(repo: &Repo, from: &str) -> Result<Option<(String, Recorded)>> {
+    let mut found: Option<std::result::Result<Recorded, String>> = None;
+    let hit = repo.first_parent_note(&events::notes_ref(COVERAGE_STREAM), from, BASELINE_DEPTH, &mut |_, text| {
+        found = Recorded::latest(&events::parse_note(text));
+        found.is_some()
+    })?;
+    match (hit, found) {
+        (Some((id, _)), Some(Ok(r))) => Ok(Some((id, r))),
+        (Some((id, _)), Some(Err(m))) => Err(Error::git(
+            format!("the recorded coverage on {} cannot be read: {m}", short(&id)),
+            format!("see it with `git notes --ref git-policy/{COVERAGE_STREAM} show {}`; record again on that commit, or fix the line", short(&id)),
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// The ratchet's verdict on a total against the newest record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ratchet {
+    /// No total has been recorded on the history yet: nothing to hold to.
+    NoBaseline,
+    /// Nothing was measured now, so there is no total to compare (the total gate reports it).
+    NoData,
+    /// The total is at or above the floor.
+    Held {
+        /// The commit the record is on.
+        at: String,
+        /// The recorded total.
+        baseline: Percent,
+        /// The lowest total allowed: the record less the tolerance.
+        floor: Percent,
+        /// The total now.
+        current: Percent,
+    },
+    /// The total is below the floor; allowed only with a reason.
+    Lowered {
+        /// The commit the record is on.
+        at: String,
+        /// The recorded total.
+        baseline: Percent,
+        /// The lowest total allowed.
+        floor: Percent,
+        /// The total now.
+        current: Percent,
+        /// Why, from `--reason` or a `Coverage-Drop-Reason:` trailer.
+        reason: Option<String>,
+        /// The record itself, for the new note's `previous=`.
+        record: Recorded,
+    },
+}
+
+/// Judges `current` against the newest record from `from`. `reason` is asked for only when the
+/// total is lowered (it may read commit messages).
+pub fn judge_ratchet(
+    repo: &Repo,
+    cov: &CoveragePolicy,
+    from: &str,
+    current: coverage::Tally,
+    reason: &mut dyn FnMut(&str) -> Result<Option<String>>,
+) -> Result<Ratchet> {
+    let Some(current) = current.percent() else { return Ok(Ratchet::NoData) };
+    let Some((at, record)) = baseline(repo, from)? else { return Ok(Ratchet::NoBaseline) };
+    let floor = ratchet::floor(record.total, cov.ratchet_tolerance);
+    if current >= floor {
+        return Ok(Ratchet::Held { at, baseline: record.total, floor, current });
+    }
+    let why = reason(&at)?;
+    Ok(Ratchet::Lowered { baseline: record.total, floor, current, reason: why, at, record })
+}
+
+/// The first `Coverage-Drop-Reason:` trailer among the commits of `head` that `at` lacks.
+pub fn reason_since(repo: &Repo, at: &str, head: &str) -> Result<Option<String>> {
+    let ids = repo.commits_between(&[head.to_string()], &[at.to_string()])?;
+    let mut messages = Vec::with_capacity(ids.len());
+    for id in &ids {
+        messages.push(repo.commit_info(id)?.message);
+    }
+    Ok(ratchet::reason_in(messages.iter().map(String::as_str)))
+}
+
+/// Findings and report notes for a ratchet verdict in `check`.
+pub fn ratchet_findings(policy: &Policy, verdict: &Ratchet, notes: &mut Vec<String>) -> Vec<Finding> {
+    match verdict {
+        Ratchet::NoBaseline => {
+            notes.push("coverage ratchet: no total recorded on the base's history yet; trunk's first `git-policy coverage --record` starts it".into());
+            Vec::new()
+        }
+        Ratchet::NoData => Vec::new(),
+        Ratchet::Held { at, baseline, floor, current } => {
+            notes.push(format!(
+                "coverage ratchet holds: {current} against {baseline} recorded on {} (floor {floor})",
+                short(at)
+            ));
+            Vec::new()
+        }
+        Ratchet::Lowered { at, baseline, floor, current, reason: Some(why), .. } => {
+            notes.push(format!(
+                "coverage ratchet: {current} is below {baseline} recorded on {} (floor {floor}), allowed for: {why}",
+                short(at)
+            ));
+            Vec::new()
+        }
+        Ratchet::Lowered { at, baseline, floor, current, reason: None, .. } => rules::finding(
+            policy,
+            "coverage.ratchet",
+            format!(
+                "line coverage {current} is below {baseline} recorded on {} (the floor, less [coverage] ratchet-tolerance, is {floor})",
+                short(at)
+            ),
+            format!("add tests for the lines the change leaves uncovered; if it lowers coverage on purpose, say why in a `{}: <reason>` trailer of one of its commits", ratchet::REASON_TRAILER),
+        )
+        .into_iter()
+        .collect(),
+    }
+}
+
+/// `--record`: writes the run's totals on `head`, unless the ratchet refuses a drop without a
+/// reason (then a finding, and nothing written).
+fn record(
+    repo: &Repo,
+    policy: &Policy,
+    cov: &CoveragePolicy,
+    head: &str,
+    report: &GateReport,
+    given_reason: Option<&str>,
+    err: &mut dyn Write,
+) -> Result<Vec<Finding>> {
+    let mut previous = None;
+    let mut reason = None;
+    if cov.ratchet {
+        // The commit's own earlier records are reruns, not its baseline.
+        let parent = repo.parents(head)?.into_iter().next();
+        if let Some(parent) = parent {
+            let mut why = |at: &str| match given_reason {
+                Some(r) => Ok(Some(r.to_string())),
+                None => reason_since(repo, at, head),
+            };
+            match judge_ratchet(repo, cov, &parent, report.total, &mut why)? {
+                verdict @ Ratchet::Lowered { reason: None, .. } => {
+                    let found = ratchet_findings(policy, &verdict, &mut Vec::new());
+                    if crate::finding::has_errors(&found) {
+                        writeln!(err, "git-policy: coverage not recorded: it would lower the ratchet without a reason (--reason TEXT records one)").map_err(io_err)?;
+                        return Ok(found);
+                    }
+                }
+                Ratchet::Lowered { reason: why, record, .. } => {
+                    previous = Some(record);
+                    reason = why;
+                }
+                _ => {}
+            }
+        }
+    }
+    let e = ratchet::event(crate::env::now(), report.total, report.branches, previous.as_ref(), reason.as_deref());
+    repo.append_notes(
+        &events::notes_ref(COVERAGE_STREAM),
+        &[(head.to_string(), vec![e.to_line()])],
+        "git-policy: coverage recorded",
+    )?;
+    writeln!(
+        err,
+        "git-policy: recorded line coverage {} on {} in refs/notes/git-policy/{COVERAGE_STREAM}",
+        report.total.percent().map_or_else(|| "n/a".to_string(), |p| p.to_string()),
+        short(head)
+    )
+    .map_err(io_err)?;
+    Ok(Vec::new())
+}
+
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }
 
 fn rule_of(kind: GateKind) -> &'static str {
@@ -291,7 +473,7 @@ fn github(report: &GateReport, findings: &[Finding], out: &mut dyn Write) -> std
 }
 
 /// `git-policy coverage [REPORT...] [--base REV]`
-pub fn run(args: &CoverageArgs, out: &mut dyn Write) -> Result<u8> {
+pub fn run(args: &CoverageArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
     let repo = Repo::discover()?;
     let head = repo.resolve_commit("HEAD")?;
     let (loaded, base) = match &args.base {
@@ -328,7 +510,15 @@ pub fn run(args: &CoverageArgs, out: &mut dyn Write) -> Result<u8> {
         ));
     }
     let report = measure(&repo, &cov, &reports, args.report_format, base.as_deref().map(|b| (b, head.as_str())))?;
-    let found = findings(policy, &report);
+    let mut found = findings(policy, &report);
+    let mut ratchet_notes = Vec::new();
+    if let (true, Some(b)) = (cov.ratchet, base.as_deref()) {
+        let verdict = judge_ratchet(&repo, &cov, b, report.total, &mut |at| reason_since(&repo, at, &head))?;
+        found.extend(ratchet_findings(policy, &verdict, &mut ratchet_notes));
+    }
+    if args.record {
+        found.extend(record(&repo, policy, &cov, &head, &report, args.reason.as_deref(), err)?);
+    }
     match args.format {
         CoverageFormat::Text => text(&report, &reports, out).map_err(io_err)?,
         CoverageFormat::Json => {
@@ -338,8 +528,8 @@ pub fn run(args: &CoverageArgs, out: &mut dyn Write) -> Result<u8> {
         CoverageFormat::Markdown => markdown(&report, out).map_err(io_err)?,
         CoverageFormat::Github => github(&report, &found, out).map_err(io_err)?,
     }
-    if args.format == CoverageFormat::Text && !found.is_empty() {
-        let rep = crate::report::Report { subject: "coverage", findings: &found, skipped: &[], notes: &[] };
+    if args.format == CoverageFormat::Text && !(found.is_empty() && ratchet_notes.is_empty()) {
+        let rep = crate::report::Report { subject: "coverage", findings: &found, skipped: &[], notes: &ratchet_notes };
         use std::io::IsTerminal;
         crate::report::render(
             crate::report::Format::Text,

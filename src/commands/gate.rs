@@ -5,7 +5,7 @@
 //!   ring's `[deploy.bake]` time ago (no bake time: any success will do). The first ring has no
 //!   previous ring and no bake criterion.
 //! * `release.coverage`: with `[release] min-coverage`, the coverage recorded for the revision
-//!   (the latest `recorded` event of `refs/notes/git-policy/coverage` on it, `total=NN.NN`) is at
+//!   (the latest `recorded` event of `refs/notes/git-policy/coverage` on it: exact `lines=`, else `total=`) is at
 //!   least that; no record is unmet.
 //! * `release.incidents`: no incident of a severity in `block-on-open-severities` is unresolved.
 //! * `release.rolled-back`: with `forbid-rolled-back`, no earlier ring rolled the revision back.
@@ -17,12 +17,13 @@ use std::io::Write;
 
 use super::{deploy, incident, io_err};
 use crate::cli::PromoteArgs;
+use crate::coverage::ratchet::Recorded;
 use crate::error::{Error, Result};
+use crate::events;
 use crate::events::metrics::{DeployStatus, Deployment};
 use crate::events::time::format_utc;
-use crate::events::{self, Event};
 use crate::finding::{Finding, Level};
-use crate::policy::units::{Duration, Percent};
+use crate::policy::units::Duration;
 use crate::policy::Policy;
 use crate::repo::Repo;
 use crate::report::{self, Report, Style};
@@ -164,11 +165,7 @@ fn bake(policy: &Policy, deployments: &[Deployment], prev: &str, is_rev: &dyn Fn
 fn coverage(repo: &Repo, policy: &Policy, rev: &str) -> Result<Criterion> {
     let Some(min) = policy.release.min_coverage else { return Ok(Criterion::NotSet) };
     let text = repo.note_text(&events::notes_ref(COVERAGE_STREAM), rev)?.unwrap_or_default();
-    let latest: Option<Event> = events::parse_note(&text)
-        .into_iter()
-        .filter(|e| e.kind == "recorded" && e.get("total").is_some())
-        .max_by_key(|e| e.time);
-    let Some(e) = latest else {
+    let Some(latest) = Recorded::latest(&events::parse_note(&text)) else {
         return Ok(Criterion::Unmet(Finding::new(
             "release.coverage",
             Level::Error,
@@ -176,13 +173,13 @@ fn coverage(repo: &Repo, policy: &Policy, rev: &str) -> Result<Criterion> {
             "record it in CI on this revision: git-policy coverage --record",
         )));
     };
-    let total_text = e.get("total").unwrap_or_default();
-    let total = Percent::parse(total_text).map_err(|m| {
+    let e = latest.map_err(|m| {
         Error::git(
-            format!("the coverage note of {} says total={total_text}: {m}", short(rev)),
+            format!("the coverage note of {} cannot be read: {m}", short(rev)),
             "fix or re-record the coverage note",
         )
     })?;
+    let total = e.total;
     if total >= min {
         return Ok(Criterion::Met(format!(
             "coverage {total} recorded at {} (at least {min} needed)",

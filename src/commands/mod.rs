@@ -39,7 +39,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8> {
         }
         Command::Check(args) => check::run(&args, out, err),
         Command::Doctor(args) => doctor::run(&args, out),
-        Command::Coverage(args) => coverage::run(&args, out),
+        Command::Coverage(args) => coverage::run(&args, out, err),
         Command::Policy(cmd) => policy::run(cmd, out),
         Command::Completions(args) => generate::completions(args.shell, out),
         Command::Man(_) => generate::man(out),

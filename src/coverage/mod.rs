@@ -20,6 +20,7 @@ mod llvm_json;
 mod model;
 mod num;
 mod paths;
+pub mod ratchet;
 mod source;
 mod xml;
 

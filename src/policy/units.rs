@@ -195,6 +195,29 @@ impl Percent {
     pub fn floor_hundredths(self) -> u128 {
         self.num * 100 / self.den
     }
+
+    /// `self` minus `points` percentage points, exactly, and never below 0%.
+    ///
+    /// `None` only when the exact result does not fit (numbers far beyond any real report).
+    pub fn minus_points(self, points: Percent) -> Option<Percent> {
+        let den = self.den.checked_mul(points.den)?;
+        let a = self.num.checked_mul(points.den)?;
+        let b = points.num.checked_mul(self.den)?;
+        Some(Self { num: a.saturating_sub(b), den }.reduced())
+    }
+
+    /// The same value with numerator and denominator divided by their greatest common divisor,
+    /// so that chained arithmetic and comparisons stay far from overflow.
+    fn reduced(self) -> Self {
+        let (mut a, mut b) = (self.num, self.den);
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        match a {
+            0 | 1 => self,
+            g => Self { num: self.num / g, den: self.den / g },
+        }
+    }
 }
 
 impl PartialEq for Percent {
@@ -246,6 +269,19 @@ mod tests {
         for bad in ["", "MB", "5", "5XB", "99999999999999999999GB"] {
             assert!(Size::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn percentage_points_subtract_exactly_and_stop_at_zero() {
+        let p = |t: &str| Percent::parse(t).unwrap();
+        assert_eq!(p("95").minus_points(p("0.1")).unwrap(), p("94.9"));
+        assert_eq!(Percent::ratio(2, 3).unwrap().minus_points(p("0")).unwrap(), Percent::ratio(2, 3).unwrap());
+        // 66.666…% minus 0.01 points is still above 66.65% and below 66.66%.
+        let floor = Percent::ratio(2, 3).unwrap().minus_points(p("0.01")).unwrap();
+        assert!(floor > p("66.65") && floor < p("66.66"), "{floor}");
+        assert_eq!(p("0.5").minus_points(p("2")).unwrap(), p("0"));
+        let huge = Percent::ratio(u64::MAX - 1, u64::MAX).unwrap();
+        assert!(huge.minus_points(p("0.000000000001")).is_some());
     }
 
     #[test]

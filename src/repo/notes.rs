@@ -239,6 +239,40 @@ impl Repo {
         Ok(out)
     }
 
+    /// Walks the first-parent history from `from` (inclusive, newest first, at most `depth`
+    /// commits) and returns the first commit with a note in `notes_ref` that `accept` takes.
+    ///
+    /// The noted commits are listed once from the notes tree, so a long walk past commits with
+    /// no note costs one set lookup each, not one tree lookup.
+    pub fn first_parent_note(
+        &self,
+        notes_ref: &str,
+        from: &str,
+        depth: usize,
+        accept: &mut dyn FnMut(&str, &str) -> bool,
+    ) -> Result<Option<(String, String)>> {
+        let Some((_, root)) = self.notes_tree(notes_ref)? else { return Ok(None) };
+        let mut found = Vec::new();
+        collect(self.raw(), &root, "", &mut found)?;
+        let noted: std::collections::HashMap<String, git2::Oid> = found.into_iter().collect();
+        let mut oid = git2::Oid::from_str(from).map_err(|e| git_err(&format!("`{from}` is not an object id"), &e))?;
+        for _ in 0..depth {
+            let id = oid.to_string();
+            if let Some(blob) = noted.get(&id) {
+                let text = self.blob_text(*blob)?;
+                if accept(&id, &text) {
+                    return Ok(Some((id, text)));
+                }
+            }
+            let c = self.raw().find_commit(oid).map_err(|e| git_err(&format!("reading commit {oid}"), &e))?;
+            match c.parent_ids().next() {
+                Some(p) => oid = p,
+                None => break,
+            }
+        }
+        Ok(None)
+    }
+
     /// Adds lines to the notes of several commits in one notes commit, merging with what is
     /// there (sorted, unique). Compare-and-swap on the ref, retried when another writer won.
     pub fn append_notes(&self, notes_ref: &str, writes: &[(String, Vec<String>)], message: &str) -> Result<()> {

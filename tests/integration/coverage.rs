@@ -189,3 +189,151 @@ fn markdown_and_github_outputs() {
         stdout(&gh)
     );
 }
+
+/// An lcov report of `src/lib.rs` with `covered` of its first `measured` lines hit.
+fn lib_report(covered: u32, measured: u32) -> String {
+    let lines: Vec<(u32, u64)> = (1..=measured).map(|l| (l, u64::from(l <= covered))).collect();
+    lcov(&[("src/lib.rs", &lines)])
+}
+
+fn coverage_notes(env: &Env, repo: &Path, rev: &str) -> String {
+    let out = env.git_out(repo, &["notes", "--ref", "git-policy/coverage", "show", rev]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn ratchet_records_on_trunk_and_holds_changes_to_the_record() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    let lib: String = (1..=1000).map(|i| format!("line {i}\n")).collect();
+    env.write(&repo, "src/lib.rs", &lib);
+    env.write(&repo, ".gitignore", "lcov.info\n");
+    env.write(
+        &repo,
+        ".git-policy.toml",
+        "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[rules]\n\"trunk.protected-commit\" = \"off\"\n[coverage]\nreports = [\"lcov.info\"]\nratchet = true\nratchet-tolerance = 0.5\n",
+    );
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: start"]);
+    let start = env.git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+
+    // Trunk's first record starts the ratchet: 900/1000.
+    env.write(&repo, "lcov.info", &lib_report(900, 1000));
+    let out = env.gp(&repo).args(["coverage", "--record"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", crate::common::stderr(&out));
+    assert!(crate::common::stderr(&out).contains("recorded line coverage 90.00%"));
+    let note = coverage_notes(&env, &repo, "HEAD");
+    assert!(note.contains(" v1 recorded tz=+0000 total=90.00 lines=900/1000"), "{note}");
+
+    // A change on a branch, judged against the record on its base.
+    env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
+    env.write(&repo, "src/lib.rs", &format!("{lib}line 1001\n"));
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: one more line"]);
+    let check = |report: &str| {
+        env.write(&repo, "lcov.info", report);
+        env.gp(&repo).args(["check", "--range", "main..HEAD"]).output().unwrap()
+    };
+    let out = check(&lib_report(1000, 1001));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("coverage ratchet holds: 99.90% against 90.00% recorded on"), "{}", stdout(&out));
+    // 89.6% is within the 0.5-point tolerance; 89.4% is not, and the floor is exact.
+    let out = check(&lib_report(8960, 10000));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = check(&lib_report(8949, 10000));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.contains("coverage.ratchet"), "{text}");
+    assert!(text.contains("line coverage 89.49% is below 90.00% recorded on"), "{text}");
+    assert!(text.contains("is 89.50%") && text.contains("Coverage-Drop-Reason"), "{text}");
+
+    // A deliberate drop says why in a trailer, and passes with the reason shown.
+    env.write(&repo, "src/old.txt", "x\n");
+    env.git(&repo, &["add", "."]);
+    env.git(
+        &repo,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            "chore: drop the importer\n\nCoverage-Drop-Reason: the importer's tests moved to the e2e suite",
+        ],
+    );
+    let out = check(&lib_report(800, 1001));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("allowed for: the importer's tests moved to the e2e suite"), "{}", stdout(&out));
+
+    // Landed on trunk, the record takes the reason from the trailer and names the previous total.
+    env.git(&repo, &["switch", "-q", "main"]);
+    env.git(&repo, &["merge", "-q", "--ff-only", "feat/x"]);
+    let out = env.gp(&repo).args(["coverage", "--record"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", crate::common::stderr(&out));
+    let note = coverage_notes(&env, &repo, "HEAD");
+    assert!(
+        note.contains("lines=800/1001 previous=90.00 reason=the%20importer's%20tests%20moved%20to%20the%20e2e%20suite"),
+        "{note}"
+    );
+
+    // A later drop with no reason is refused and nothing is written; --reason records it.
+    env.write(&repo, "src/lib.rs", &format!("{lib}line 1001\nline 1002\n"));
+    env.git(&repo, &["commit", "-q", "--no-verify", "-am", "feat: another"]);
+    env.write(&repo, "lcov.info", &lib_report(700, 1002));
+    let out = env.gp(&repo).args(["coverage", "--record"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(crate::common::stderr(&out).contains("coverage not recorded"), "{}", crate::common::stderr(&out));
+    assert!(stdout(&out).contains("below 79.92% recorded on"), "{}", stdout(&out));
+    assert_eq!(coverage_notes(&env, &repo, "HEAD"), "");
+    let out = env.gp(&repo).args(["coverage", "--record", "--reason", "flaky suite quarantined"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(coverage_notes(&env, &repo, "HEAD").contains("previous=79.92 reason=flaky%20suite%20quarantined"));
+    // A rerun on the same commit compares with the parent's record, not with its own.
+    env.write(&repo, "lcov.info", &lib_report(700, 1002));
+    let out = env.gp(&repo).args(["coverage", "--record"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a rerun is judged against the parent's record too");
+
+    // An unreadable record is an error naming the commit, not a silently looser ratchet.
+    env.git(
+        &repo,
+        &[
+            "notes",
+            "--ref",
+            "git-policy/coverage",
+            "add",
+            "-f",
+            "-m",
+            "2026-12-01T00:00:00Z v1 recorded lines=5/4",
+            &start,
+        ],
+    );
+    env.git(&repo, &["switch", "-q", "-c", "feat/y", &start]);
+    env.write(&repo, "src/y.txt", "y\n");
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: y"]);
+    let out = env.gp(&repo).args(["check", "--range", &format!("{start}..HEAD")]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    let err = crate::common::stderr(&out);
+    assert!(err.contains(&format!("the recorded coverage on {} cannot be read", &start[..12])), "{err}");
+    assert!(err.contains("covered must be at most measured"), "{err}");
+}
+
+#[test]
+fn ratchet_without_a_record_says_how_it_starts() {
+    let env = Env::new();
+    let repo = repo_with_change(&env);
+    env.write(&repo, ".git-policy.toml", "[coverage]\nratchet = true\n");
+    let all: Vec<(u32, u64)> = (1..=10).map(|l| (l, 1)).collect();
+    env.write(
+        &repo,
+        "lcov.info",
+        &lcov(&[("src/lib.rs", &all), ("src/new.rs", &[(1, 1), (2, 1), (3, 1), (4, 1), (5, 1)])]),
+    );
+    let out = env
+        .gp(&repo)
+        .env("GIT_POLICY_FILE", repo.join(".git-policy.toml"))
+        .args(["coverage", "lcov.info", "--base", "main"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("no total recorded on the base's history yet"), "{}", stdout(&out));
+}
