@@ -104,6 +104,89 @@ pub fn measure(
     Ok(coverage::evaluate_change(&merged, policy, changed.as_ref(), &unmapped))
 }
 
+/// The `[coverage]` gates in the pre-push hook, over the reports in the work tree, with the
+/// pushed commits as the change: from the remote's old tip when the push fast-forwards it,
+/// else from the merge base with the remote's trunk branch (no base: the patch gates are n/a).
+///
+/// Only a push of the checked-out commit is gated, since the reports measure the work tree.
+/// Without a report the gates are skipped with a note: the developer may not have run the
+/// tests with coverage, and CI re-checks with its own reports.
+pub fn before_push(
+    repo: &Repo,
+    policy: &Policy,
+    cov: &CoveragePolicy,
+    updates: &[crate::subject::RefUpdate],
+    remote: Option<&str>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Finding>> {
+    let (Some(root), Some(remote)) = (repo.workdir(), remote) else { return Ok(Vec::new()) };
+    let head = repo.head_commit()?;
+    let mut reports = None;
+    let mut gated = BTreeSet::new();
+    let mut out = Vec::new();
+    for u in updates.iter().filter(|u| !u.is_delete() && u.branch().is_some()) {
+        if head.as_deref() != Some(u.new.as_str()) {
+            notes.push(format!(
+                "coverage gates skipped for {}: it is not the checked-out commit, and the reports measure the work tree",
+                u.remote_ref
+            ));
+            continue;
+        }
+        let reports = match &reports {
+            Some(r) => r,
+            None => reports.insert(find_reports(root, &cov.reports)?),
+        };
+        if reports.is_empty() {
+            notes.push(format!(
+                "coverage gates skipped: no report found (looked for {}); run the tests with coverage to check before pushing, CI checks anyway",
+                cov.reports.join(", ")
+            ));
+            break;
+        }
+        let base = push_base(repo, policy, u, remote)?;
+        if !gated.insert(base.clone()) {
+            continue;
+        }
+        if let Some(stale) = stale_report(repo, reports, &u.new)? {
+            notes.push(format!("{stale} is older than the pushed commit: run the tests with coverage again if the code changed since"));
+        }
+        let report = measure(repo, cov, reports, None, base.as_deref().map(|b| (b, u.new.as_str())))?;
+        out.extend(findings(policy, &report).into_iter().map(|f| f.reference(u.remote_ref.clone())));
+    }
+    Ok(out)
+}
+
+/// Where the pushed change starts: the remote's old tip for a fast-forward, else the merge base
+/// with the remote's copy of a trunk branch.
+fn push_base(repo: &Repo, policy: &Policy, u: &crate::subject::RefUpdate, remote: &str) -> Result<Option<String>> {
+    if !u.is_create() && repo.has_object(&u.old) && repo.is_ancestor(&u.old, &u.new)? {
+        return Ok(Some(u.old.clone()));
+    }
+    for b in &policy.trunk.branches {
+        if let Some(id) = repo.try_resolve_commit(&format!("refs/remotes/{remote}/{b}")) {
+            return repo.merge_base(&id, &u.new);
+        }
+    }
+    Ok(None)
+}
+
+/// The first report last written before `commit` was made, if any.
+fn stale_report(repo: &Repo, reports: &[PathBuf], commit: &str) -> Result<Option<String>> {
+    let made = repo.commit_info(commit)?.committer_time;
+    for r in reports {
+        let written = std::fs::metadata(r)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        if written.is_some_and(|w| w < made) {
+            let root = repo.workdir().unwrap_or(Path::new(""));
+            return Ok(Some(r.strip_prefix(root).unwrap_or(r).display().to_string()));
+        }
+    }
+    Ok(None)
+}
+
 /// How far along first parents the ratchet looks for a recorded total.
 const BASELINE_DEPTH: usize = 100_000;
 

@@ -63,6 +63,7 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     let stamping = policy.lead_time.stamp;
     let mut pushed = Vec::new();
     let mut head = None;
+    let mut notes = Vec::new();
     let findings = match name {
         "pre-commit" => {
             let (findings, at) = pre_commit(&repo, policy)?;
@@ -73,7 +74,12 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
         "pre-push" => {
             let updates = RefUpdate::parse_pre_push(&stdin)
                 .map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-push hook"))?;
-            push(&repo, policy, &updates, git_args.first().map(String::as_str), &mut pushed)?
+            let remote = git_args.first().map(String::as_str);
+            let mut found = push(&repo, policy, &updates, remote, &mut pushed)?;
+            if let Some(cov) = &policy.coverage {
+                found.extend(super::coverage::before_push(&repo, policy, cov, &updates, remote, &mut notes)?);
+            }
+            found
         }
         "pre-receive" => pre_receive(&repo, &stdin)?,
         "post-commit" | "post-rewrite" => {
@@ -91,7 +97,7 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
         _ => Vec::new(),
     };
     crate::env::trace("rules run");
-    let code = finish(name, policy, findings, err)?;
+    let code = finish(name, policy, findings, notes, err)?;
     if code == 0 && stamping {
         after_pass(&repo, &loaded, name, git_args, head.as_deref(), &pushed, err)?;
     }
@@ -136,8 +142,13 @@ fn after_pass(
 }
 
 /// Filters skipped rules, prints the report on stderr (git shows it) and returns the exit code.
-fn finish(name: &str, policy: &Policy, mut findings: Vec<Finding>, err: &mut dyn Write) -> Result<u8> {
-    let mut notes = Vec::new();
+fn finish(
+    name: &str,
+    policy: &Policy,
+    mut findings: Vec<Finding>,
+    mut notes: Vec<String>,
+    err: &mut dyn Write,
+) -> Result<u8> {
     let skip = crate::env::skip_list();
     let skipped = if skip.is_empty() {
         Vec::new()

@@ -340,6 +340,10 @@ fn gates(r: &GateReport, policy: &Policy, no_change: bool) -> Vec<Gate> {
     let missing: Vec<String> = r.missing_files.iter().map(|p| format!("{p} (no coverage data)")).collect();
     if let Some(min) = policy.min_patch {
         let mut g = at_least(GateKind::Patch, r.patch, min, policy, "changed executable lines");
+        if g.verdict == Verdict::Fail {
+            // Where to add tests: the uncovered changed lines, as for max-uncovered-patch-lines.
+            g.offenders = r.uncovered_patch.iter().map(ToString::to_string).collect();
+        }
         patch_rules(&mut g, &missing, no_change);
         out.push(g);
     }

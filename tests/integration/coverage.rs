@@ -337,3 +337,61 @@ fn ratchet_without_a_record_says_how_it_starts() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("no total recorded on the base's history yet"), "{}", stdout(&out));
 }
+
+#[test]
+fn pre_push_gates_the_pushed_commits_with_the_reports_in_the_work_tree() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.write(&repo, ".gitignore", "lcov.info\n");
+    env.write(&repo, ".git-policy.toml", "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[rules]\n\"trunk.protected-commit\" = \"off\"\n[coverage]\nreports = [\"lcov.info\"]\nmin-patch = 75\n");
+    env.write(&repo, "src/lib.rs", "a\nb\n");
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
+    env.remote_for(&repo, "remote.git");
+    env.gp(&repo).arg("install").assert().success();
+    env.git(&repo, &["switch", "-q", "-c", "feat/p"]);
+    env.write(&repo, "src/new.rs", "1\n2\n3\n4\n");
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: new"]);
+
+    // No report: the gates are skipped with a note, and the push goes on (CI checks).
+    let out = env.git_out(&repo, &["push", "-q", "origin", "feat/p"]);
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    assert!(crate::common::stderr(&out).contains("coverage gates skipped: no report found"));
+
+    // Two of four new lines covered: 50% is under min-patch; the old lines of lib.rs do not count.
+    env.write(&repo, "src/new.rs", "1\n2\n3\n4\n5\n");
+    env.git(&repo, &["commit", "-q", "--no-verify", "-am", "feat: five"]);
+    env.write(&repo, "lcov.info", &lcov(&[("src/lib.rs", &[(1, 0), (2, 0)]), ("src/new.rs", &[(1, 1), (2, 1), (3, 0), (4, 0), (5, 0)])]));
+    let out = env.git_out(&repo, &["push", "-q", "origin", "feat/p"]);
+    assert!(!out.status.success());
+    let err = crate::common::stderr(&out);
+    assert!(err.contains("coverage.patch") && err.contains("min-patch is 0.00%"), "only line 5 is new since the remote's tip: {err}");
+    assert!(err.contains("src/new.rs:5"), "{err}");
+
+    // Covered, it pushes; a report older than the commit is pointed out.
+    env.write(&repo, "lcov.info", &lcov(&[("src/new.rs", &[(1, 1), (2, 1), (3, 0), (4, 0), (5, 1)])]));
+    assert!(std::process::Command::new("touch").args(["-d", "2001-01-01"]).arg(repo.join("lcov.info")).status().unwrap().success());
+    let out = env.git_out(&repo, &["push", "-q", "origin", "feat/p"]);
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    assert!(crate::common::stderr(&out).contains("lcov.info is older than the pushed commit"));
+
+    // A new branch is measured from its merge base with the remote's trunk, so feat/p's
+    // unpushed-to-trunk lines are part of it.
+    env.git(&repo, &["switch", "-q", "-c", "feat/q"]);
+    env.write(&repo, "src/q.rs", "x\ny\n");
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: q"]);
+    env.write(&repo, "lcov.info", &lcov(&[("src/new.rs", &[(1, 0), (2, 0), (3, 0), (4, 0), (5, 0)]), ("src/q.rs", &[(1, 1), (2, 1)])]));
+    let out = env.git_out(&repo, &["push", "-q", "origin", "feat/q"]);
+    assert!(!out.status.success());
+    let err = crate::common::stderr(&out);
+    assert!(err.contains("min-patch is 28.57%") && err.contains("src/new.rs:1-5"), "{err}");
+
+    // A push of another branch than the checked-out one is not gated by the work tree's reports.
+    env.git(&repo, &["switch", "-q", "feat/p"]);
+    env.git(&repo, &["branch", "-f", "feat/r", "feat/q"]);
+    let out = env.git_out(&repo, &["push", "-q", "origin", "feat/r"]);
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    assert!(crate::common::stderr(&out).contains("coverage gates skipped for refs/heads/feat/r: it is not the checked-out commit"));
+}
