@@ -91,3 +91,52 @@ impl From<Error> for ExitCode {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy_error() -> Error {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.toml");
+        std::fs::write(&p, "[branch]\nmax-behnd = 50\n").unwrap();
+        match crate::policy::load::load(crate::policy::Source::File(p), &crate::policy::NoBlobs) {
+            Err(e) => Error::from(e),
+            Ok(_) => panic!("a misspelt key must not load"),
+        }
+    }
+
+    #[test]
+    fn usage_and_policy_mistakes_exit_2_and_failures_exit_3() {
+        assert_eq!(Error::usage("bad flag", "drop it").exit_code(), exit::USAGE);
+        assert_eq!(policy_error().exit_code(), exit::USAGE);
+        assert_eq!(Error::git("no repo", "cd into one").exit_code(), exit::GIT_OR_IO);
+        let io = Error::io("reading x", std::io::Error::new(std::io::ErrorKind::NotFound, "gone"));
+        assert_eq!(io.exit_code(), exit::GIT_OR_IO);
+    }
+
+    #[test]
+    fn the_process_exit_code_is_the_documented_one() {
+        assert_eq!(ExitCode::from(Error::usage("m", "h")), ExitCode::from(exit::USAGE));
+        assert_eq!(ExitCode::from(Error::git("m", "h")), ExitCode::from(exit::GIT_OR_IO));
+        assert_ne!(ExitCode::from(Error::git("m", "h")), ExitCode::from(exit::USAGE));
+    }
+
+    #[test]
+    fn hints_travel_with_usage_and_git_errors_only() {
+        assert_eq!(Error::usage("m", "do this").hint(), Some("do this"));
+        assert_eq!(Error::git("m", "do that").hint(), Some("do that"));
+        assert_eq!(Error::Git { message: "m".into(), hint: None }.hint(), None);
+        assert_eq!(policy_error().hint(), None, "policy errors carry their help inside");
+        let io = Error::io("reading x", std::io::Error::other("disk"));
+        assert_eq!(io.hint(), None);
+    }
+
+    #[test]
+    fn messages_say_what_failed() {
+        assert_eq!(Error::git("reading HEAD", "h").to_string(), "git: reading HEAD");
+        let io = Error::io("reading policy.toml", std::io::Error::other("disk on fire"));
+        assert_eq!(io.to_string(), "reading policy.toml: disk on fire");
+        assert!(policy_error().to_string().contains("max-behnd"), "{}", policy_error());
+    }
+}

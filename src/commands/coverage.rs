@@ -1,7 +1,7 @@
 //! `git-policy coverage`: read the reports, map their paths, merge them, and judge total,
 //! per-file and patch coverage by the policy's `[coverage]` gates.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
@@ -79,29 +79,61 @@ pub fn measure(
     let root = repo
         .workdir()
         .ok_or_else(|| Error::usage("coverage needs a work tree", "run it in a clone, not a bare repository"))?;
-    let files = repo.tracked_files()?;
+    crate::env::trace("coverage: start");
+    // Reading the reports is the longest step and needs no git: it runs on its own thread
+    // while this one lists the tracked files and diffs the change, then maps and merges each
+    // report as it arrives (one waits at most, so several reports are not all held at once).
     let root_text = root.to_string_lossy().trim_end_matches('/').to_string();
     let module = go_module(root);
-    let mapper =
-        PathMapper::new(RepoPaths { files: &files, root: &root_text, go_module: module.as_deref() }, &policy.path_map);
     let mut merged = coverage::Coverage::default();
     let mut unmapped = Vec::new();
-    for path in reports {
-        let name = path.strip_prefix(root).unwrap_or(path).display().to_string();
-        let file = std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e))?;
-        let parsed = coverage::read_report(&name, BufReader::with_capacity(1 << 16, file), format)
-            .map_err(|e| Error::usage(e.to_string(), "is it a coverage report (lcov, Cobertura, JaCoCo, llvm-cov JSON, Go)? --report-format overrides detection"))?;
-        let mapped = mapper.map(parsed);
-        merged.merge(mapped.coverage);
-        unmapped.extend(mapped.unmapped);
-    }
+    let changed = std::thread::scope(|s| {
+        let (send, receive) = std::sync::mpsc::sync_channel(1);
+        s.spawn(move || {
+            for path in reports {
+                let parsed = read_one(root, path, format);
+                let failed = parsed.is_err();
+                if send.send(parsed).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let files = repo.tracked_files()?;
+        crate::env::trace("coverage: tracked files listed");
+        let changed = change.map(|(base, head)| repo.added_lines(base, head)).transpose()?;
+        crate::env::trace("coverage: changed lines diffed");
+        let mapper = PathMapper::new(
+            RepoPaths { files: &files, root: &root_text, go_module: module.as_deref() },
+            &policy.path_map,
+        );
+        for parsed in receive {
+            let mapped = mapper.map(parsed?);
+            merged.merge(mapped.coverage);
+            unmapped.extend(mapped.unmapped);
+        }
+        Ok::<_, Error>(changed)
+    })?;
+    crate::env::trace("coverage: paths mapped and merged");
     unmapped.sort();
     unmapped.dedup();
-    let changed: Option<BTreeMap<String, BTreeSet<u32>>> = match change {
-        Some((base, head)) => Some(repo.added_lines(base, head)?),
-        None => None,
-    };
-    Ok(coverage::evaluate_change(&merged, policy, changed.as_ref(), &unmapped))
+    let report = coverage::evaluate_change(&merged, policy, changed.as_ref(), &unmapped);
+    crate::env::trace("coverage: gates evaluated");
+    // Every command that measures runs once and exits: freeing millions of line entries one by
+    // one would cost tens of milliseconds, and the process's exit returns the memory anyway.
+    std::mem::forget(merged);
+    Ok(report)
+}
+
+/// Reads one report.
+fn read_one(root: &Path, path: &Path, format: Option<coverage::Format>) -> Result<coverage::ParsedReport> {
+    let name = path.strip_prefix(root).unwrap_or(path).display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e))?;
+    coverage::read_report(&name, BufReader::with_capacity(1 << 16, file), format).map_err(|e| {
+        Error::usage(
+            e.to_string(),
+            "is it a coverage report (lcov, Cobertura, JaCoCo, llvm-cov JSON, Go)? --report-format overrides detection",
+        )
+    })
 }
 
 /// The `[coverage]` gates in the pre-push hook, over the reports in the work tree, with the
@@ -148,7 +180,9 @@ pub fn before_push(
             continue;
         }
         if let Some(stale) = stale_report(repo, reports, &u.new)? {
-            notes.push(format!("{stale} is older than the pushed commit: run the tests with coverage again if the code changed since"));
+            notes.push(format!(
+                "{stale} is older than the pushed commit: run the tests with coverage again if the code changed since"
+            ));
         }
         let report = measure(repo, cov, reports, None, base.as_deref().map(|b| (b, u.new.as_str())))?;
         out.extend(findings(policy, &report).into_iter().map(|f| f.reference(u.remote_ref.clone())));
@@ -429,11 +463,26 @@ fn pct(t: &coverage::Tally) -> String {
     t.percent().map_or_else(|| "n/a".to_string(), |p| p.to_string())
 }
 
-fn text(report: &GateReport, reports: &[PathBuf], out: &mut dyn Write) -> std::io::Result<()> {
+/// The text report. With a change, the table lists the files it touches and the files below
+/// their minimum (a monorepo has tens of thousands of rows; `--format json` has them all).
+fn text(report: &GateReport, reports: &[PathBuf], with_change: bool, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "coverage from {} report(s)", reports.len())?;
-    let width = report.files.iter().map(|f| f.path.len()).max().unwrap_or(4).clamp(4, 70);
+    let rows: Vec<&coverage::FileRow> = report
+        .files
+        .iter()
+        .filter(|f| !with_change || f.patch.measured > 0 || f.verdict == Some(Verdict::Fail))
+        .collect();
+    let width = rows.iter().map(|f| f.path.len()).max().unwrap_or(4).clamp(4, 70);
     writeln!(out, "{:<width$}  {:>7}  {:>7}  {:>8}  {:>8}", "file", "lines", "covered", "percent", "patch")?;
-    for f in &report.files {
+    if rows.len() < report.files.len() {
+        writeln!(
+            out,
+            "({} of {} files: those the change touches or below their minimum; --format json lists all)",
+            rows.len(),
+            report.files.len()
+        )?;
+    }
+    for f in rows {
         let patch = if f.patch.measured > 0 { pct(&f.patch) } else { "-".to_string() };
         writeln!(
             out,
@@ -603,7 +652,7 @@ pub fn run(args: &CoverageArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
         found.extend(record(&repo, policy, &cov, &head, &report, args.reason.as_deref(), err)?);
     }
     match args.format {
-        CoverageFormat::Text => text(&report, &reports, out).map_err(io_err)?,
+        CoverageFormat::Text => text(&report, &reports, base.is_some(), out).map_err(io_err)?,
         CoverageFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &json(&report, &reports, &found)).map_err(|e| io_err(e.into()))?;
             writeln!(out).map_err(io_err)?;

@@ -120,39 +120,3 @@ fn coverage_bench_cobertura_50mb() {
         size / first * 1000.0
     );
 }
-
-#[test]
-#[ignore = "timing; run by hand in release mode"]
-fn coverage_bench_branch_costs() {
-    let data = generate(50 * 1024 * 1024);
-    let brda: Vec<u8> = data
-        .split_inclusive(|&b| b == b'\n')
-        .filter(|l| l.starts_with(b"BRDA") || l.starts_with(b"SF") || l.starts_with(b"end_of"))
-        .flatten()
-        .copied()
-        .collect();
-    let n = brda.split(|&b| b == b'\n').filter(|l| l.starts_with(b"BRDA")).count();
-    let (parse, _, _, _) = time(7, || read_report("b.info", &brda[..], Some(Format::Lcov)).unwrap());
-    let (strings, _, _, _) = time(7, || {
-        let v: Vec<String> = (0..n).map(|i| if i % 2 == 0 { "0,0".to_owned() } else { "0,1".to_owned() }).collect();
-        std::hint::black_box(&v);
-        ParsedReport { coverage: super::Coverage::default(), format: Format::Lcov, sources: Vec::new() }
-    });
-    let (maps, _, _, _) = time(7, || {
-        let mut c = super::Coverage::default();
-        for f in 0..n / 160 {
-            let v: Vec<((u32, String), bool)> = (0..160u32)
-                .map(|i| ((i / 2 * 10 + 1, if i % 2 == 0 { "0,0" } else { "0,1" }.to_owned()), i % 3 == 0))
-                .collect();
-            let file = super::FileCoverage { branches: v.into_iter().collect(), ..Default::default() };
-            c.files.insert(f.to_string(), file);
-        }
-        ParsedReport { coverage: c, format: Format::Lcov, sources: Vec::new() }
-    });
-    let _ = writeln!(
-        std::io::stderr(),
-        "{n} BRDA ({:.1} MiB): parse {parse:.1} ms; allocating the id strings alone {strings:.1} ms; \
-         strings + bulk-built maps {maps:.1} ms",
-        brda.len() as f64 / 1048576.0
-    );
-}

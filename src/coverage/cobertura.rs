@@ -121,7 +121,7 @@ impl State {
         if let Some(cond) = cond.as_deref() {
             if let Some((covered, total)) = condition_counts(cond)? {
                 for i in 0..total {
-                    file.branch(line, i.to_string(), i < covered);
+                    file.branch(line, i, i < covered);
                 }
             }
         }

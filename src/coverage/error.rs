@@ -58,3 +58,36 @@ pub(crate) fn snippet(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_the_line_when_known_else_the_byte_else_the_report() {
+        let e = ReportError::at_line("coverage.xml", 120, "<line> has no number attribute");
+        assert_eq!(e.to_string(), "coverage.xml:120: <line> has no number attribute");
+        let e = ReportError { byte: Some(4096), ..ReportError::whole("report.json", "bad number") };
+        assert_eq!(e.to_string(), "report.json: byte 4096: bad number");
+        let e = ReportError { line: Some(3), byte: Some(9), ..e };
+        assert_eq!(e.to_string(), "report.json:3: bad number", "the line wins over the byte");
+        assert_eq!(ReportError::whole("lcov.info", "empty").to_string(), "lcov.info: empty");
+    }
+
+    #[test]
+    fn a_read_failure_names_the_report_and_the_cause() {
+        let cause = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let e = ReportError::io("lcov.info", Some(7), &cause);
+        assert_eq!(e.to_string(), "lcov.info:7: could not read the report: permission denied");
+        assert_eq!(ReportError::io("lcov.info", None, &cause).line, None);
+    }
+
+    #[test]
+    fn snippets_are_escaped_and_cut_short() {
+        assert_eq!(snippet(b"a\tb\n"), "a\\tb\\n");
+        assert_eq!(snippet(b"\xff"), "\u{fffd}");
+        let long = [b'x'; 61];
+        assert_eq!(snippet(&long), format!("{}…", "x".repeat(60)));
+        assert_eq!(snippet(&long[..60]), "x".repeat(60), "exactly the limit is not cut");
+    }
+}

@@ -14,7 +14,7 @@ fn read(name: &str) -> ParsedReport {
     read_report(name, &fixture(name)[..], None).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn lines(r: &ParsedReport, path: &str) -> Vec<(u32, u64)> {
+fn lines(r: &ParsedReport, path: &str) -> Vec<(u32, u32)> {
     r.coverage.files[path].lines.iter().map(|(&l, &h)| (l, h)).collect()
 }
 
@@ -28,7 +28,7 @@ fn coverage_fixture_geninfo_2x_with_fnl_fna_mcdc_and_checksums() {
     assert_eq!(r.format, Format::Lcov);
     let f = &r.coverage.files["/home/ci/build/proj/src/parse.c"];
     assert_eq!(counts(f), (12, 7, 6, 3));
-    assert!(f.branches.contains_key(&(22, "0,(len > 0) && strncmp(buf, \"#\", 1)".to_owned())));
+    assert!(f.branches.contains_key(&(22, "0,(len > 0) && strncmp(buf, \"#\", 1)".into())));
     assert_eq!(lines(&r, "/home/ci/build/proj/include/parse.h"), vec![(7, 4)]);
 }
 
@@ -51,8 +51,8 @@ fn coverage_fixture_coveragepy_lcov_with_free_text_branches() {
     let r = read("coveragepy.info");
     let f = &r.coverage.files["src/packaging/utils.py"];
     assert_eq!(counts(f), (8, 7, 5, 2));
-    assert_eq!(f.branches.get(&(13, "0,jump to line 16".to_owned())), Some(&true));
-    assert_eq!(f.branches.get(&(19, "0,return from function 'canonicalize_name'".to_owned())), Some(&false));
+    assert_eq!(f.branches.get(&(13, "0,jump to line 16".into())), Some(&true));
+    assert_eq!(f.branches.get(&(19, "0,return from function 'canonicalize_name'".into())), Some(&false));
 }
 
 #[test]
@@ -172,7 +172,7 @@ fn coverage_fixture_coveragepy_reports_map_via_sources_and_gate_a_change() {
         ["src/packaging/utils.py:14", "src/packaging/utils.py:19"]
     );
     assert_eq!(r.gates.iter().map(|g| g.verdict).collect::<Vec<_>>(), [Verdict::Pass, Verdict::Fail]);
-    assert_eq!(r.total.percent().map(|p| p.to_string()), Some("83.33%".to_owned()));
+    assert_eq!(r.total.percent().map(|p| p.to_string()), Some("83.33%".into()));
 }
 
 #[test]

@@ -140,8 +140,8 @@ fn coverage_gate_no_data_follows_policy() {
 fn coverage_gate_branches_are_their_own_metric() {
     let mut f = FileCoverage::default();
     f.add_line(3, 5);
-    f.add_branch(3, "0,0".into(), true);
-    f.add_branch(3, "0,1".into(), false);
+    f.add_branch(3, "0,0", true);
+    f.add_branch(3, "0,1", false);
     let mut c = Coverage::default();
     c.merge_file("src/a.c", f);
     let r = evaluate(&c, &policy("min-total = 100\nmin-branch = 50.01"), &BTreeMap::new(), &[]);

@@ -95,8 +95,7 @@ pub(crate) fn parse(name: &str, mut reader: impl BufRead) -> Result<Coverage, Re
                 continue;
             }
             for l in l1..=l2 {
-                let h = file.lines.entry(l).or_insert(0);
-                *h = (*h).max(count);
+                file.lines.raise(l, count);
             }
         }
         coverage.files.insert(path, file);

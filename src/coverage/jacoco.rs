@@ -125,7 +125,7 @@ impl State {
             return Err(format!("<line> claims {total} branches"));
         }
         for i in 0..total {
-            file.branch(line, i.to_string(), i < cb);
+            file.branch(line, i, i < cb);
         }
         Ok(())
     }

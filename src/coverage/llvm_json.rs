@@ -360,7 +360,7 @@ mod tests {
         ];
         let mut f = FileCoverage::default();
         lines_from_segments(&mut s, &mut f).unwrap();
-        let got: Vec<(u32, u64)> = f.lines.into_iter().collect();
+        let got: Vec<(u32, u32)> = f.lines.into_iter().collect();
         assert_eq!(got, vec![(1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (6, 0), (7, 0), (8, 1)]);
     }
 

@@ -105,3 +105,97 @@ pub(crate) fn required<'v, 'a>(v: &'v Option<Cow<'a, [u8]>>, element: &str, key:
 
 /// Branch ids for count-only formats (Cobertura, JaCoCo): more than this on one line is refused.
 pub(crate) const MAX_BRANCHES_PER_LINE: u64 = 65_536;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufReader;
+
+    /// Yields its bytes, then fails every read.
+    struct FailsAfter(&'static [u8]);
+
+    impl Read for FailsAfter {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("the disk went away"));
+            }
+            let n = self.0.len().min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reading_through_the_counter_passes_bytes_and_counts_lines() {
+        let text = b"<a>\n<b/>\n\n</a>";
+        let mut c = LineCounter { inner: BufReader::with_capacity(3, &text[..]), newlines: 0 };
+        let mut out = Vec::new();
+        let mut chunk = [0u8; 2];
+        loop {
+            let n = c.read(&mut chunk).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&chunk[..n]);
+        }
+        assert_eq!(out, text);
+        assert_eq!(c.newlines, 3);
+    }
+
+    #[test]
+    fn a_failed_read_passes_the_error_on_and_counts_nothing() {
+        let mut c = LineCounter { inner: BufReader::new(FailsAfter(b"")), newlines: 0 };
+        assert_eq!(c.read(&mut [0u8; 4]).unwrap_err().to_string(), "the disk went away");
+        c.consume(0);
+        assert_eq!(c.newlines, 0);
+    }
+
+    #[test]
+    fn a_read_failure_is_reported_at_the_line_reached() {
+        let mut r = reader(BufReader::with_capacity(4, FailsAfter(b"<coverage>\n<packages>\n<pack")));
+        let mut buf = Vec::new();
+        let err = loop {
+            match r.read_event_into(&mut buf) {
+                Ok(quick_xml::events::Event::Eof) => panic!("the reader cannot reach the end"),
+                Ok(_) => buf.clear(),
+                Err(e) => break e,
+            }
+        };
+        let e = xml_error("coverage.xml", &r, &err);
+        assert_eq!(e.line, Some(3));
+        assert!(e.to_string().starts_with("coverage.xml:3: could not read the report: "), "{e}");
+        assert!(e.message.contains("the disk went away"), "{e}");
+    }
+
+    #[test]
+    fn malformed_xml_says_so_with_line_and_byte() {
+        let mut r = reader(&b"<coverage>\n</packages>"[..]);
+        let mut buf = Vec::new();
+        let err = loop {
+            match r.read_event_into(&mut buf) {
+                Ok(quick_xml::events::Event::Eof) => panic!("mismatched tags must fail"),
+                Ok(_) => buf.clear(),
+                Err(e) => break e,
+            }
+        };
+        let e = xml_error("c.xml", &r, &err);
+        assert_eq!(e.line, Some(2));
+        assert!(e.byte.is_some());
+        assert!(e.message.starts_with("not well-formed XML"), "{e}");
+    }
+
+    #[test]
+    fn attributes_text_and_required_values() {
+        let e = BytesStart::from_content(r#"class filename="a&amp;b.rs" line-rate="0.5""#, 5);
+        let [f, rate, missing] = attrs(&e, [b"filename", b"line-rate", b"branch-rate"]).unwrap();
+        assert_eq!(text(f.as_deref().unwrap(), "filename").unwrap(), "a&b.rs");
+        assert_eq!(required(&rate, "class", "line-rate").unwrap(), b"0.5");
+        assert_eq!(required(&missing, "class", "branch-rate").unwrap_err(), "<class> has no branch-rate attribute");
+        let bad = BytesStart::from_content(r#"class filename="a" filename"#, 5);
+        let err = attrs(&bad, [b"filename"]).unwrap_err();
+        assert!(err.starts_with("<class> has a malformed attribute"), "{err}");
+        assert_eq!(text(b"\xff.rs", "filename").unwrap_err(), "filename `\u{fffd}.rs` is not UTF-8");
+        assert!(text(b"a&bogus;", "filename").unwrap_err().starts_with("filename `a&bogus;` has a bad escape"));
+    }
+}

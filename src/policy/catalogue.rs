@@ -185,4 +185,23 @@ mod tests {
         assert!(find("branch.max-age").is_some());
         assert!(find("branch.max-agee").is_none());
     }
+
+    #[test]
+    fn every_rule_has_a_stage_and_a_summary() {
+        for r in RULES {
+            assert!(!r.stages.is_empty(), "{} runs nowhere", r.id);
+            assert!(!r.summary.is_empty(), "{} has no summary", r.id);
+        }
+        let r = rule("x.y", Level::Warn, &[Push, Check], "what it checks");
+        assert_eq!(
+            (r.id, r.default_level, r.stages, r.summary),
+            ("x.y", Level::Warn, &[Push, Check][..], "what it checks")
+        );
+    }
+
+    #[test]
+    fn levels_show_as_policy_files_spell_them_and_order_by_severity() {
+        assert_eq!([Level::Off, Level::Warn, Level::Error].map(|l| l.to_string()), ["off", "warn", "error"]);
+        assert!(Level::Off < Level::Warn && Level::Warn < Level::Error);
+    }
 }

@@ -185,3 +185,147 @@ impl<'r> Ancestry<'r> {
         self.failure.borrow_mut().take()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repo::commits::tests::{TestRepo, MISSING};
+    use git2::Oid;
+
+    /// main: c0 <- c1 <- c2 <- c3 <- c4, where c3 merges side (forked from c1) into c2;
+    /// feat forks from c2 with one commit of its own.
+    struct Graph {
+        t: TestRepo,
+        main: Vec<String>,
+        side: String,
+        feat: String,
+    }
+
+    fn graph() -> Graph {
+        let t = TestRepo::new();
+        let c0 = t.commit(None, &[], &[("a", Some("0"))], 100);
+        let c1 = t.commit(None, &[c0], &[("a", Some("1"))], 200);
+        let c2 = t.commit(None, &[c1], &[("a", Some("2"))], 300);
+        let side = t.commit(Some("refs/heads/side"), &[c1], &[("s", Some("1"))], 250);
+        let c3 = t.commit(None, &[c2, side], &[("s", Some("1"))], 400);
+        let c4 = t.commit(Some("refs/heads/main"), &[c3], &[("a", Some("4"))], 500);
+        let feat = t.commit(Some("refs/heads/feat"), &[c2], &[("f", Some("1"))], 350);
+        let main = [c0, c1, c2, c3, c4].iter().map(Oid::to_string).collect();
+        Graph { t, main, side: side.to_string(), feat: feat.to_string() }
+    }
+
+    fn newest_first(g: &Graph) -> Vec<CommitId> {
+        g.main.iter().rev().cloned().collect()
+    }
+
+    #[test]
+    fn the_first_parent_walk_skips_merged_branches_and_stops_at_the_window() {
+        let g = graph();
+        let r = g.t.open();
+        let tip = &g.main[4];
+        let all = r.first_parent_walk(tip, 0).unwrap();
+        assert_eq!(all.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), newest_first(&g));
+        assert_eq!(
+            all[1],
+            TrunkCommit { id: g.main[3].clone(), author_time: 400, committer_time: 400, parent_count: 2 }
+        );
+        let recent = r.first_parent_walk(tip, 300).unwrap();
+        assert_eq!(recent.len(), 3, "c2 was committed at 300, inside the window; c1 at 200 is not");
+        let mut calls = Vec::new();
+        r.first_parent_walk_with(tip, 0, &mut |n| calls.push(n)).unwrap();
+        assert_eq!(calls, [0], "progress is reported every 1,024 commits, from the start");
+    }
+
+    #[test]
+    fn the_first_parent_walk_needs_a_commit_that_is_here() {
+        let g = graph();
+        let r = g.t.open();
+        let e = r.first_parent_walk("main", 0).unwrap_err().to_string();
+        assert!(e.starts_with("git: `main` is not an object id: "), "{e}");
+        let e = r.first_parent_walk(MISSING, 0).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("git: reading commit {MISSING}: ")), "{e}");
+    }
+
+    #[test]
+    fn try_resolve_commit_peels_and_answers_none_for_what_is_not_here() {
+        let g = graph();
+        let tag = g.t.git.find_object(Oid::from_str(&g.feat).unwrap(), None).unwrap();
+        g.t.git.tag("v1", &tag, &crate::repo::commits::tests::ada(600), "release\n", false).unwrap();
+        let r = g.t.open();
+        assert_eq!(r.try_resolve_commit("main").as_ref(), Some(&g.main[4]));
+        assert_eq!(r.try_resolve_commit("v1").as_ref(), Some(&g.feat), "an annotated tag peels to its commit");
+        assert_eq!(r.try_resolve_commit("deploy-1234"), None);
+        assert_eq!(r.try_resolve_commit("main^{tree}"), None, "a tree is not a commit");
+    }
+
+    #[test]
+    fn a_revision_contains_the_chain_up_to_where_it_forked() {
+        let g = graph();
+        let r = g.t.open();
+        let a = Ancestry::new(&r).with_chain(&newest_first(&g));
+        let contained = |rev: &str| g.main.iter().map(|c| a.contains(rev, c)).collect::<Vec<_>>();
+        assert_eq!(contained("main"), [true; 5]);
+        assert_eq!(contained("feat"), [true, true, true, false, false], "feat forked from c2");
+        assert_eq!(contained(&g.feat), [true, true, true, false, false], "by id too");
+        assert_eq!(contained(&g.main[2]), [true, true, true, false, false], "a chain commit contains its past");
+        assert_eq!(contained("side"), [true, true, false, false, false]);
+        assert_eq!(contained("v404"), [false; 5], "a revision not here contains nothing");
+        assert!(a.take_failure().is_none());
+    }
+
+    #[test]
+    fn commits_named_other_ways_or_off_the_chain_are_answered_by_ancestry() {
+        let g = graph();
+        let r = g.t.open();
+        let a = Ancestry::new(&r).with_chain(&newest_first(&g));
+        assert!(a.contains("feat", "main~2"), "main~2 is c2, on the chain");
+        assert!(!a.contains("feat", "main~1"), "main~1 is c3");
+        assert!(a.contains("main", &g.side), "side was merged into main");
+        assert!(a.contains("main", &g.side), "and the answer is the same when asked again");
+        assert!(!a.contains("feat", &g.side));
+        assert!(a.contains("feat", &g.feat), "a revision contains itself");
+        assert!(!a.contains("main", "no-such-commit"));
+        assert!(!a.contains("main", MISSING));
+        assert!(a.take_failure().is_none());
+    }
+
+    #[test]
+    fn without_a_chain_every_answer_is_an_ancestry_walk() {
+        let g = graph();
+        let r = g.t.open();
+        let a = Ancestry::new(&r);
+        assert!(a.contains("main", &g.main[0]));
+        assert!(!a.contains("feat", &g.main[3]));
+        assert!(a.contains("feat", "main~2"));
+        assert!(a.take_failure().is_none());
+    }
+
+    #[test]
+    fn revisions_and_answers_are_remembered() {
+        let g = graph();
+        let r = g.t.open();
+        let a = Ancestry::new(&r).with_chain(&newest_first(&g));
+        assert_eq!(a.resolve("feat").as_ref(), Some(&g.feat));
+        assert!(a.contains("feat", &g.main[2]));
+        g.t.git.find_reference("refs/heads/feat").unwrap().delete().unwrap();
+        assert_eq!(a.resolve("feat").as_ref(), Some(&g.feat), "resolved once, for the whole run");
+        assert!(a.contains("feat", &g.main[1]), "its place on the chain is remembered");
+        assert!(!a.contains("feat", &g.main[4]));
+        assert_eq!(Ancestry::new(&r).resolve("feat"), None, "a new oracle sees the ref is gone");
+    }
+
+    #[test]
+    fn a_git_failure_answers_false_and_is_kept_for_the_caller() {
+        let g = graph();
+        let r = g.t.open();
+        let a = Ancestry::new(&r).with_chain(&[MISSING.to_string()]);
+        assert!(!a.contains("main", MISSING), "the chain commit is not in this repository");
+        let e = a.take_failure().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.starts_with("git: walking history: "), "{e:?}");
+        assert!(a.take_failure().is_none(), "taken once");
+        let off_chain = Ancestry::new(&r);
+        g.t.write_git_file("refs/heads/ghost", format!("{MISSING}\n").as_bytes());
+        assert!(!off_chain.contains("main", "ghost"), "ghost names a commit that is not here");
+        assert!(off_chain.take_failure().is_none(), "a revision not here is absent, not a failure");
+    }
+}

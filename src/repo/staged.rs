@@ -59,7 +59,7 @@ impl<'a> Entries<'a> {
 
 impl Repo {
     /// The index file git uses now (`GIT_INDEX_FILE` during `git commit -a` or `git commit PATHS`).
-    fn index_path(&self) -> PathBuf {
+    pub(crate) fn index_path(&self) -> PathBuf {
         match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
             Some(p) => {
                 let p = PathBuf::from(p);

@@ -10,6 +10,9 @@ use crate::subject::FileChange;
 
 const GITLINK_MODE: i32 = 0o160000;
 
+/// One side of a changed path: the entry's id and mode.
+pub(crate) type Side = Option<(git2::Oid, i32)>;
+
 impl Repo {
     /// Files that differ between two trees (by id); `None` is the empty tree.
     pub(crate) fn tree_changes(
@@ -21,17 +24,33 @@ impl Repo {
         let mut out = Vec::new();
         let odb =
             if sizes { Some(self.raw().odb().map_err(|e| git_err("opening the object database", &e))?) } else { None };
-        self.diff_trees(old, new, "", odb.as_ref(), &mut out)?;
+        self.walk_tree_changes(old, new, "", &mut |path, _, new| {
+            match new {
+                Some((id, mode)) => {
+                    let size = match &odb {
+                        Some(odb) if mode != GITLINK_MODE => odb
+                            .read_header(id)
+                            .map(|(s, _)| s as u64)
+                            .map_err(|e| git_err("reading an object header", &e))?,
+                        _ => 0,
+                    };
+                    out.push(FileChange { path, size, deleted: false });
+                }
+                None => out.push(FileChange { path, size: 0, deleted: true }),
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
 
-    fn diff_trees(
+    /// Calls `visit(path, old, new)` for every non-tree entry that differs between two trees
+    /// (by id or mode), in git's order; a side is `None` where the path is absent.
+    pub(crate) fn walk_tree_changes(
         &self,
         old: Option<git2::Oid>,
         new: Option<git2::Oid>,
         prefix: &str,
-        odb: Option<&git2::Odb<'_>>,
-        out: &mut Vec<FileChange>,
+        visit: &mut dyn FnMut(String, Side, Side) -> Result<()>,
     ) -> Result<()> {
         if old == new {
             return Ok(());
@@ -79,24 +98,13 @@ impl Repo {
                 .map(|e| String::from_utf8_lossy(e.name_bytes()).into_owned())
                 .unwrap_or_default();
             let path = format!("{prefix}{name}");
-            let sub = |k: Option<(git2::Oid, i32)>| k.filter(|(_, m)| *m == TREE_MODE).map(|(id, _)| id);
+            let sub = |k: Side| k.filter(|(_, m)| *m == TREE_MODE).map(|(id, _)| id);
             if sub(ka).is_some() || sub(kb).is_some() {
-                self.diff_trees(sub(ka), sub(kb), &format!("{path}/"), odb, out)?;
+                self.walk_tree_changes(sub(ka), sub(kb), &format!("{path}/"), visit)?;
             }
             let (fa, fb) = (ka.filter(|(_, m)| *m != TREE_MODE), kb.filter(|(_, m)| *m != TREE_MODE));
-            match (fa, fb) {
-                (_, Some((id, mode))) => {
-                    let size = match odb {
-                        Some(odb) if mode != GITLINK_MODE => odb
-                            .read_header(id)
-                            .map(|(s, _)| s as u64)
-                            .map_err(|e| git_err("reading an object header", &e))?,
-                        _ => 0,
-                    };
-                    out.push(FileChange { path, size, deleted: false });
-                }
-                (Some(_), None) => out.push(FileChange { path, size: 0, deleted: true }),
-                (None, None) => {}
+            if fa.is_some() || fb.is_some() {
+                visit(path, fa, fb)?;
             }
         }
         Ok(())

@@ -107,4 +107,62 @@ mod tests {
         let skew = BranchFacts { oldest: Some(now + 3600), ..fresh };
         assert!(check(&p, &skew, now).is_empty(), "a commit from the future is not old");
     }
+
+    fn policy(text: &str) -> Policy {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, text).unwrap();
+        load::load(Source::File(path), &NoBlobs).unwrap().policy
+    }
+
+    fn facts() -> BranchFacts {
+        BranchFacts {
+            name: "feat/x".into(),
+            trunk: "origin/main".into(),
+            oldest: Some(0),
+            files: 20,
+            lines: Some(400),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn findings_say_how_far_over_and_how_to_fix() {
+        let now = 5 * 86_400 + 7200 + 59;
+        let out =
+            check(&policy("[branch]\nmax-age = \"2d\"\nmax-behind = 1\n"), &BranchFacts { behind: 2, ..facts() }, now);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].message, "branch `feat/x` is 5d2h old (its oldest commit not on origin/main), more than 2d");
+        assert!(out[0].help.contains("merge what is ready into origin/main"));
+        assert_eq!(out[1].help, "rebase on trunk: git pull --rebase origin main", "the remote's name is dropped");
+        assert!(out.iter().all(|f| f.reference.as_deref() == Some("refs/heads/feat/x")));
+    }
+
+    #[test]
+    fn no_oldest_commit_means_no_age() {
+        let p = policy("[branch]\nmax-age = \"1h\"\n");
+        assert!(check(&p, &BranchFacts { oldest: None, ..facts() }, 1_000_000).is_empty());
+    }
+
+    #[test]
+    fn branch_size_limits_files_and_measured_lines() {
+        let p = policy("[commits]\nbranch-max-files = 20\nbranch-max-lines = 400\n");
+        assert!(check(&p, &facts(), 0).is_empty(), "exactly at the limits passes");
+        let big = BranchFacts { files: 21, lines: Some(401), ..facts() };
+        let out = check(&p, &big, 0);
+        let ids: Vec<_> = out.iter().map(|f| f.rule).collect();
+        assert_eq!(ids, ["commits.branch-max-files", "commits.branch-max-lines"]);
+        assert_eq!(out[0].message, "branch `feat/x` changes 21 files, more than 20");
+        assert_eq!(out[1].message, "branch `feat/x` changes 401 lines, more than 400");
+        assert!(out.iter().all(|f| f.help.contains("split the branch")));
+        let unmeasured = BranchFacts { lines: None, ..big };
+        let ids: Vec<_> = check(&p, &unmeasured, 0).iter().map(|f| f.rule).collect();
+        assert_eq!(ids, ["commits.branch-max-files"], "lines not measured are not judged");
+    }
+
+    #[test]
+    fn no_limits_no_findings() {
+        let huge = BranchFacts { ahead: 10_000, behind: 10_000, files: 10_000, lines: Some(1 << 40), ..facts() };
+        assert!(check(&policy(""), &huge, i64::MAX).is_empty());
+    }
 }

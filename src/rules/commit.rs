@@ -64,3 +64,104 @@ pub fn check(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{load, NoBlobs, Source};
+
+    fn policy(text: &str) -> Policy {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.toml");
+        std::fs::write(&p, text).unwrap();
+        load::load(Source::File(p), &NoBlobs).unwrap().policy
+    }
+
+    fn info() -> CommitInfo {
+        CommitInfo {
+            id: "c0ffee".into(),
+            message: "Add the parser\n".into(),
+            author_name: "Ada".into(),
+            author_email: "ada@example.com".into(),
+            author_time: 1_700_000_000,
+            committer_email: "ada@example.com".into(),
+            committer_time: 1_700_000_000,
+            parent_count: 1,
+        }
+    }
+
+    const IDENTITY: &str = "[commits]\nauthor-email = '@example\\.com$'\ncommitter-email = '@example\\.com$'\n";
+
+    #[test]
+    fn matching_identities_pass() {
+        assert!(check(&policy(IDENTITY), &info(), None, None, true).is_empty());
+    }
+
+    #[test]
+    fn an_author_email_off_the_pattern_is_named_with_the_fix() {
+        let c = CommitInfo { author_email: "ada@home.net".into(), ..info() };
+        let out = check(&policy(IDENTITY), &c, None, None, false);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].rule, "commits.author-email");
+        assert!(out[0].message.contains("<ada@home.net>") && out[0].message.contains("@example\\.com$"));
+        assert!(out[0].help.contains("git config user.email") && out[0].help.contains("--reset-author"));
+        assert_eq!(out[0].commit.as_deref(), Some("c0ffee"));
+    }
+
+    #[test]
+    fn a_committer_email_off_the_pattern_is_named_with_the_fix() {
+        let c = CommitInfo { committer_email: "bot@ci.local".into(), ..info() };
+        let out = check(&policy(IDENTITY), &c, None, None, false);
+        assert_eq!(out.iter().map(|f| f.rule).collect::<Vec<_>>(), ["commits.committer-email"]);
+        assert!(out[0].message.contains("committer email <bot@ci.local> does not match"));
+        assert!(out[0].help.contains("git rebase --exec"));
+        assert_eq!(out[0].commit.as_deref(), Some("c0ffee"));
+    }
+
+    #[test]
+    fn a_merge_is_refused_only_on_a_linear_work_branch() {
+        let merge = CommitInfo { parent_count: 2, ..info() };
+        let linear = policy("[branch]\nlinear = true\n");
+        let out = check(&linear, &merge, None, None, true);
+        assert_eq!(out.iter().map(|f| f.rule).collect::<Vec<_>>(), ["branch.linear"]);
+        assert!(out[0].message.contains("2 parents") && out[0].help.contains("git rebase"));
+        assert!(check(&linear, &merge, None, None, false).is_empty(), "trunk's own merges are fine");
+        assert!(check(&linear, &info(), None, None, true).is_empty(), "one parent is not a merge");
+        assert!(check(&policy("[branch]\nlinear = false\n"), &merge, None, None, true).is_empty());
+    }
+
+    #[test]
+    fn max_lines_counts_only_when_measured_and_over() {
+        let p = policy("[commits]\nmax-lines = 10\n");
+        assert!(check(&p, &info(), None, Some(10), false).is_empty(), "exactly at the limit passes");
+        assert!(check(&p, &info(), None, None, false).is_empty(), "not measured, not judged");
+        let out = check(&p, &info(), None, Some(11), false);
+        assert_eq!(out.iter().map(|f| f.rule).collect::<Vec<_>>(), ["commits.max-lines"]);
+        assert_eq!(out[0].message, "11 lines changed, more than 10");
+        assert!(out[0].help.contains("split"));
+        assert!(check(&policy(""), &info(), None, Some(1_000_000), false).is_empty(), "no limit set");
+    }
+
+    #[test]
+    fn path_rules_run_on_the_commit_changes_and_name_the_commit() {
+        let p = policy("[commits]\nforbid-paths = [\"**/.env\"]\n");
+        let changes = [
+            FileChange { path: "app/.env".into(), size: 10, deleted: false },
+            FileChange { path: "old/.env".into(), size: 0, deleted: true },
+            FileChange { path: "src/main.rs".into(), size: 10, deleted: false },
+        ];
+        let out = check(&p, &info(), Some(&changes), None, false);
+        assert_eq!(out.len(), 1, "a deletion of a forbidden path is a fix, not a finding: {out:?}");
+        assert_eq!((out[0].rule, out[0].path.as_deref()), ("commits.forbid-paths", Some("app/.env")));
+        assert_eq!(out[0].commit.as_deref(), Some("c0ffee"));
+        assert!(check(&p, &info(), None, None, false).is_empty(), "no changes given, no path rules");
+    }
+
+    #[test]
+    fn message_rules_apply_to_the_commit() {
+        let p = policy("[commits]\nsubject-max-length = 10\n");
+        let out = check(&p, &info(), None, None, false);
+        assert_eq!(out.iter().map(|f| f.rule).collect::<Vec<_>>(), ["commits.subject-max-length"]);
+        assert_eq!(out[0].commit.as_deref(), Some("c0ffee"));
+    }
+}
