@@ -362,16 +362,28 @@ fn pre_push_gates_the_pushed_commits_with_the_reports_in_the_work_tree() {
     // Two of four new lines covered: 50% is under min-patch; the old lines of lib.rs do not count.
     env.write(&repo, "src/new.rs", "1\n2\n3\n4\n5\n");
     env.git(&repo, &["commit", "-q", "--no-verify", "-am", "feat: five"]);
-    env.write(&repo, "lcov.info", &lcov(&[("src/lib.rs", &[(1, 0), (2, 0)]), ("src/new.rs", &[(1, 1), (2, 1), (3, 0), (4, 0), (5, 0)])]));
+    env.write(
+        &repo,
+        "lcov.info",
+        &lcov(&[("src/lib.rs", &[(1, 0), (2, 0)]), ("src/new.rs", &[(1, 1), (2, 1), (3, 0), (4, 0), (5, 0)])]),
+    );
     let out = env.git_out(&repo, &["push", "-q", "origin", "feat/p"]);
     assert!(!out.status.success());
     let err = crate::common::stderr(&out);
-    assert!(err.contains("coverage.patch") && err.contains("min-patch is 0.00%"), "only line 5 is new since the remote's tip: {err}");
+    assert!(
+        err.contains("coverage.patch") && err.contains("min-patch is 0.00%"),
+        "only line 5 is new since the remote's tip: {err}"
+    );
     assert!(err.contains("src/new.rs:5"), "{err}");
 
     // Covered, it pushes; a report older than the commit is pointed out.
     env.write(&repo, "lcov.info", &lcov(&[("src/new.rs", &[(1, 1), (2, 1), (3, 0), (4, 0), (5, 1)])]));
-    assert!(std::process::Command::new("touch").args(["-d", "2001-01-01"]).arg(repo.join("lcov.info")).status().unwrap().success());
+    assert!(std::process::Command::new("touch")
+        .args(["-d", "2001-01-01"])
+        .arg(repo.join("lcov.info"))
+        .status()
+        .unwrap()
+        .success());
     let out = env.git_out(&repo, &["push", "-q", "origin", "feat/p"]);
     assert!(out.status.success(), "{}", crate::common::stderr(&out));
     assert!(crate::common::stderr(&out).contains("lcov.info is older than the pushed commit"));
@@ -382,7 +394,11 @@ fn pre_push_gates_the_pushed_commits_with_the_reports_in_the_work_tree() {
     env.write(&repo, "src/q.rs", "x\ny\n");
     env.git(&repo, &["add", "."]);
     env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: q"]);
-    env.write(&repo, "lcov.info", &lcov(&[("src/new.rs", &[(1, 0), (2, 0), (3, 0), (4, 0), (5, 0)]), ("src/q.rs", &[(1, 1), (2, 1)])]));
+    env.write(
+        &repo,
+        "lcov.info",
+        &lcov(&[("src/new.rs", &[(1, 0), (2, 0), (3, 0), (4, 0), (5, 0)]), ("src/q.rs", &[(1, 1), (2, 1)])]),
+    );
     let out = env.git_out(&repo, &["push", "-q", "origin", "feat/q"]);
     assert!(!out.status.success());
     let err = crate::common::stderr(&out);
@@ -393,5 +409,6 @@ fn pre_push_gates_the_pushed_commits_with_the_reports_in_the_work_tree() {
     env.git(&repo, &["branch", "-f", "feat/r", "feat/q"]);
     let out = env.git_out(&repo, &["push", "-q", "origin", "feat/r"]);
     assert!(out.status.success(), "{}", crate::common::stderr(&out));
-    assert!(crate::common::stderr(&out).contains("coverage gates skipped for refs/heads/feat/r: it is not the checked-out commit"));
+    assert!(crate::common::stderr(&out)
+        .contains("coverage gates skipped for refs/heads/feat/r: it is not the checked-out commit"));
 }
