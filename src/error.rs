@@ -78,7 +78,13 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::Usage { hint, .. } | Error::Git { hint, .. } => hint.as_deref(),
-            Error::Policy(_) | Error::Io { .. } => None,
+            Error::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound => Some("check that the path exists and is spelled right"),
+                std::io::ErrorKind::PermissionDenied => Some("check the file's permissions and owner"),
+                std::io::ErrorKind::StorageFull => Some("free some disk space, then run it again"),
+                _ => None,
+            },
+            Error::Policy(_) => None,
         }
     }
 }

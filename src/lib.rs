@@ -62,10 +62,15 @@ pub fn print_error(e: &Error, w: &mut dyn Write) -> std::io::Result<()> {
     match e {
         Error::Policy(p) => write!(w, "{p}")?,
         other => {
-            writeln!(w, "git-policy: error: {other}")?;
+            let shown = other.to_string();
+            writeln!(w, "git-policy: error: {shown}")?;
             let mut source = std::error::Error::source(other);
             while let Some(s) = source {
-                writeln!(w, "  caused by: {s}")?;
+                // An I/O error's message already ends with its cause; do not say it twice.
+                let text = s.to_string();
+                if !shown.contains(&text) {
+                    writeln!(w, "  caused by: {text}")?;
+                }
                 source = s.source();
             }
         }

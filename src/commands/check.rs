@@ -232,6 +232,22 @@ fn coverage_gates(
 fn signatures(repo: &Repo, policy: &crate::policy::Policy, base: &str, commits: &[String]) -> Result<Vec<Finding>> {
     let path = policy.commits.allowed_signers.clone().unwrap_or_default();
     let signers = super::review::base_file(repo, base, &path)?;
+    if signers.is_none() && policy.commits.allowed_signers.is_some() {
+        // Without the base's file, git would fall back to the machine's own
+        // gpg.ssh.allowedSignersFile, and a CI runner's config must not decide this.
+        return Ok(commits
+            .iter()
+            .filter_map(|id| {
+                rules::finding(
+                    policy,
+                    "commits.signed",
+                    format!("commit cannot be verified: {path} is not in the base commit"),
+                    format!("add {path} (the allowed signers, one `email key` line each) on trunk first"),
+                )
+                .map(|f| f.commit(id))
+            })
+            .collect());
+    }
     let dir = repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf();
     let mut out = Vec::new();
     for (id, status, signer) in crate::git_cli::signature_status(&dir, signers.as_ref().map(|f| f.path()), commits)? {

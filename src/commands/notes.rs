@@ -64,6 +64,11 @@ pub fn run_pull(remote: Option<&str>, out: &mut dyn Write) -> Result<u8> {
 pub fn run_push(remote: Option<&str>, out: &mut dyn Write) -> Result<u8> {
     let repo = Repo::discover()?;
     let remote = default_remote(&repo, remote)?;
+    if repo.ref_targets("refs/notes/git-policy/")?.is_empty() {
+        // Nothing contacts the remote then, so say so rather than claim a push.
+        writeln!(out, "nothing to push: this repository has no git-policy notes yet").map_err(io_err)?;
+        return Ok(0);
+    }
     push(&repo, &remote)?;
     writeln!(out, "notes pushed to {remote}").map_err(io_err)?;
     Ok(0)

@@ -10,6 +10,7 @@ mod diffcover;
 mod dora;
 mod hooks;
 mod install;
+mod paths;
 mod policy;
 mod review;
 mod stamps;
