@@ -33,9 +33,10 @@ pub fn main_entry() -> ExitCode {
     env::start_clock();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
     let mut out = stdout.lock();
-    let mut err = stderr.lock();
+    // Not locked for the whole run: a worker thread's trace line (GIT_POLICY_TRACE) would wait
+    // for the lock forever. stderr is unbuffered, so each write locks it briefly anyway.
+    let mut err = std::io::stderr();
     let result = match commands::hook::fast_args(&args) {
         Some(hook_args) => commands::hook::run(&hook_args, &mut err),
         None => match cli::Cli::try_parse_from(&args) {

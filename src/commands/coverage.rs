@@ -124,16 +124,78 @@ pub fn measure(
     Ok(report)
 }
 
+/// Reports at least this large are read by two threads when they are LCOV.
+const SPLIT_SIZE: u64 = 8 << 20;
+
 /// Reads one report.
 fn read_one(root: &Path, path: &Path, format: Option<coverage::Format>) -> Result<coverage::ParsedReport> {
     let name = path.strip_prefix(root).unwrap_or(path).display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e))?;
-    coverage::read_report(&name, BufReader::with_capacity(1 << 16, file), format).map_err(|e| {
-        Error::usage(
-            e.to_string(),
-            "is it a coverage report (lcov, Cobertura, JaCoCo, llvm-cov JSON, Go)? --report-format overrides detection",
-        )
-    })
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size >= SPLIT_SIZE && format.is_none_or(|f| f == coverage::Format::Lcov) {
+        if let Some(parsed) = read_lcov_halves(&name, path, size)? {
+            return Ok(parsed);
+        }
+    }
+    coverage::read_report(&name, BufReader::with_capacity(1 << 16, file), format).map_err(bad_report)
+}
+
+fn bad_report(e: coverage::ReportError) -> Error {
+    Error::usage(
+        e.to_string(),
+        "is it a coverage report (lcov, Cobertura, JaCoCo, llvm-cov JSON, Go)? --report-format overrides detection",
+    )
+}
+
+/// A large LCOV report read as two halves on two threads, split after an `end_of_record` line
+/// near the middle, and merged (records of one file in both halves merge like repeated records).
+///
+/// `None` when the report is not LCOV, has no record end near the middle, or the second half
+/// has an error: the caller then reads it whole, so that an error names its true line number.
+fn read_lcov_halves(name: &str, path: &Path, size: u64) -> Result<Option<coverage::ParsedReport>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let open = || std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e));
+    let mut file = open()?;
+    let mut head = vec![0; 8192];
+    let n = file.read(&mut head).map_err(|e| Error::io(format!("reading {name}"), e))?;
+    if coverage::detect_format(&head[..n]) != Ok(coverage::Format::Lcov) {
+        return Ok(None);
+    }
+    let middle = size / 2;
+    file.seek(SeekFrom::Start(middle)).map_err(|e| Error::io(format!("reading {name}"), e))?;
+    let mut window = Vec::with_capacity(1 << 20);
+    Read::by_ref(&mut file)
+        .take(1 << 20)
+        .read_to_end(&mut window)
+        .map_err(|e| Error::io(format!("reading {name}"), e))?;
+    const END: &[u8] = b"\nend_of_record\n";
+    let Some(at) = window.windows(END.len()).position(|w| w == END) else { return Ok(None) };
+    let split = middle + (at + END.len()) as u64;
+    let first = std::thread::scope(|s| {
+        let first = s.spawn(|| -> Result<_> {
+            let reader = BufReader::with_capacity(1 << 16, open()?.take(split));
+            coverage::read_report(name, reader, Some(coverage::Format::Lcov)).map_err(bad_report)
+        });
+        let second = (|| -> Result<_> {
+            let mut f = open()?;
+            f.seek(SeekFrom::Start(split)).map_err(|e| Error::io(format!("reading {name}"), e))?;
+            Ok(coverage::read_report(name, BufReader::with_capacity(1 << 16, f), Some(coverage::Format::Lcov)))
+        })();
+        let first = first.join().unwrap_or_else(|_| {
+            Err(Error::io(format!("reading {name}"), std::io::Error::other("a reader thread failed")))
+        });
+        (first, second)
+    });
+    match first {
+        (Ok(mut a), Ok(Ok(b))) => {
+            crate::env::trace("coverage: an lcov report read in two halves");
+            a.coverage.merge(b.coverage);
+            Ok(Some(a))
+        }
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e),
+        (Ok(_), Ok(Err(_))) => Ok(None),
+    }
 }
 
 /// The `[coverage]` gates in the pre-push hook, over the reports in the work tree, with the

@@ -80,6 +80,11 @@ pub fn read_report(name: &str, mut reader: impl BufRead, format: Option<Format>)
     Ok(ParsedReport { coverage, format, sources })
 }
 
+/// The format of a report, detected from its first bytes (the first 8 KiB are enough).
+pub fn detect_format(head: &[u8]) -> Result<Format, String> {
+    detect::sniff(&head[..head.len().min(detect::HEAD_LEN)])
+}
+
 /// Reads up to [`detect::HEAD_LEN`] bytes for detection; they are replayed to the parser.
 fn read_head(name: &str, reader: &mut impl BufRead) -> Result<Vec<u8>, ReportError> {
     let mut head = Vec::with_capacity(detect::HEAD_LEN);

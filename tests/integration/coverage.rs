@@ -412,3 +412,45 @@ fn pre_push_gates_the_pushed_commits_with_the_reports_in_the_work_tree() {
     assert!(crate::common::stderr(&out)
         .contains("coverage gates skipped for refs/heads/feat/r: it is not the checked-out commit"));
 }
+
+#[test]
+fn a_large_lcov_report_read_in_two_halves_merges_exactly_and_errors_name_the_true_line() {
+    let env = Env::new();
+    let repo = repo_with_change(&env);
+    env.write(&repo, "src/big.rs", &"x\n".repeat(1000));
+    env.write(&repo, ".git-policy.toml", "[coverage]\n");
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: big"]);
+    // 1,200 records of one file (as geninfo writes one per test): record r runs only line
+    // r*7919 mod 1000 + 1, and only every third record runs anything. Over 9 MB, so two threads
+    // read it, and each line's fate depends on records from both halves.
+    let records = 1200u32;
+    let mut text = String::new();
+    let mut covered = std::collections::BTreeSet::new();
+    for r in 0..records {
+        let hit = (r % 3 == 0).then(|| r * 7919 % 1000 + 1);
+        covered.extend(hit);
+        text.push_str(&format!("TN:test_{r}\nSF:src/big.rs\n"));
+        for l in 1..=1000u32 {
+            text.push_str(&format!("DA:{l},{}\n", u32::from(Some(l) == hit)));
+        }
+        text.push_str("end_of_record\n");
+    }
+    assert!(text.len() > 9 << 20, "{}", text.len());
+    env.write(&repo, "big.info", &text);
+    let (code, v) = json(&env, &repo, &["big.info"]);
+    assert_eq!(code, Some(0), "{v}");
+    let traced = env.gp(&repo).env("GIT_POLICY_TRACE", "1").args(["coverage", "big.info"]).output().unwrap();
+    assert!(crate::common::stderr(&traced).contains("read in two halves"), "the split path ran");
+    let big = v["files"].as_array().unwrap().iter().find(|f| f["path"] == "src/big.rs").unwrap().clone();
+    assert_eq!(big["lines"]["measured"], 1000, "{big}");
+    assert_eq!(big["lines"]["covered"], covered.len(), "{big}");
+    // A bad line in the second half is reported at its line in the whole file.
+    let lines_before = text.lines().count();
+    text.push_str("SF:src/lib.rs\nDA:1,oops\nend_of_record\n");
+    env.write(&repo, "big.info", &text);
+    let out = env.gp(&repo).args(["coverage", "big.info"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = crate::common::stderr(&out);
+    assert!(err.contains(&format!("big.info:{}", lines_before + 2)), "{err}");
+}
