@@ -53,7 +53,7 @@ EOF
     done
     # Both must agree on what they measure: the changed lines and the uncovered ones.
     "$bin" coverage "../$report" --base base --format json >"$out/$name-git-policy-report.json" || true
-    "$dc" "../$report" --compare-branch=base --json-report "$out/$name-diff-cover-report.json" >/dev/null || true
+    "$dc" "../$report" --compare-branch=base --format "json:$out/$name-diff-cover-report.json" >/dev/null || true
     python3 - "$out/$name-git-policy-report.json" "$out/$name-diff-cover-report.json" <<'EOF'
 import json, sys
 ours, theirs = (json.load(open(f)) for f in sys.argv[1:3])

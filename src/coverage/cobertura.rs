@@ -23,7 +23,7 @@ pub(crate) fn parse(name: &str, reader: impl BufRead) -> Result<(Coverage, Vec<S
     let mut st = State::default();
     loop {
         buf.clear();
-        let event = r.read_event_into(&mut buf).map_err(|e| xml::xml_error(name, &r, &e))?;
+        let event = r.read_event_into(&mut buf).map_err(|e| xml::xml_error(name, &mut r, &e))?;
         let result = match event {
             Event::Start(e) => st.start(&e, false),
             Event::Empty(e) => st.start(&e, true),
@@ -45,13 +45,13 @@ pub(crate) fn parse(name: &str, reader: impl BufRead) -> Result<(Coverage, Vec<S
             Event::Eof => break,
             _ => Ok(()),
         };
-        result.map_err(|m| xml::error_here(name, &r, m))?;
+        result.map_err(|m| xml::error_here(name, &mut r, m))?;
     }
     if !st.root_seen {
-        return Err(xml::error_here(name, &r, "no <coverage> element: not a Cobertura report"));
+        return Err(xml::error_here(name, &mut r, "no <coverage> element: not a Cobertura report"));
     }
     if st.depth > 0 {
-        return Err(xml::error_here(name, &r, "the report ends before </coverage>: is it truncated?"));
+        return Err(xml::error_here(name, &mut r, "the report ends before </coverage>: is it truncated?"));
     }
     Ok((st.coverage, st.sources))
 }

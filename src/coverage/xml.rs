@@ -10,9 +10,37 @@ use quick_xml::Reader;
 use super::error::{snippet, ReportError};
 
 /// Passes bytes through and counts the newlines consumed, so events know their line.
+///
+/// The reader consumes a few dozen bytes per event, millions of times in a large report, so
+/// newlines are not counted per call: each buffer the inner reader fills is counted once, in
+/// one pass, and the count is taken when the buffer is used up. The line at an error comes
+/// from that count less the newlines still ahead in the buffer.
 pub(crate) struct LineCounter<R> {
     inner: R,
+    /// Newlines in the buffers used up so far.
     newlines: u64,
+    /// Newlines in the current buffer's unread part when it was counted.
+    ahead: u64,
+    /// Bytes of the current buffer not consumed yet.
+    remaining: usize,
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    // Counting into a byte per chunk of at most 255 lets the compiler compare 32 bytes at a
+    // time; a plain filter-count widens every match to 64 bits and does four at a time.
+    bytes.chunks(255).map(|chunk| u64::from(chunk.iter().fold(0u8, |n, &b| n.wrapping_add(u8::from(b == b'\n'))))).sum()
+}
+
+impl<R: BufRead> LineCounter<R> {
+    /// Newlines consumed so far.
+    fn consumed_newlines(&mut self) -> u64 {
+        if self.remaining == 0 {
+            return self.newlines;
+        }
+        // No I/O: the unread part of the current buffer is still there.
+        let unread = self.inner.fill_buf().map_or(0, count_newlines);
+        self.newlines + self.ahead - unread.min(self.ahead)
+    }
 }
 
 impl<R: BufRead> Read for LineCounter<R> {
@@ -34,10 +62,18 @@ impl<R: BufRead> BufRead for LineCounter<R> {
     }
 
     fn consume(&mut self, amt: usize) {
-        // The buffer is already filled when a reader consumes, so this does no I/O.
-        if let Ok(buf) = self.inner.fill_buf() {
-            let k = amt.min(buf.len());
-            self.newlines += buf[..k].iter().filter(|&&b| b == b'\n').count() as u64;
+        if self.remaining == 0 {
+            // The first consume from a freshly filled buffer: count all of it once. The buffer
+            // is already filled when a reader consumes, so this does no I/O.
+            if let Ok(buf) = self.inner.fill_buf() {
+                self.ahead = count_newlines(buf);
+                self.remaining = buf.len();
+            }
+        }
+        self.remaining -= amt.min(self.remaining);
+        if self.remaining == 0 {
+            self.newlines += self.ahead;
+            self.ahead = 0;
         }
         self.inner.consume(amt);
     }
@@ -48,29 +84,30 @@ pub(crate) type XmlReader<R> = Reader<LineCounter<R>>;
 
 /// Opens a streaming reader; no DOM is built and no DTD is fetched.
 pub(crate) fn reader<R: BufRead>(inner: R) -> XmlReader<R> {
-    let mut r = Reader::from_reader(LineCounter { inner, newlines: 0 });
+    let mut r = Reader::from_reader(LineCounter { inner, newlines: 0, ahead: 0, remaining: 0 });
     r.config_mut().trim_text(true);
     r
 }
 
 /// The 1-based line the reader has reached (the line of the last event's end).
-pub(crate) fn line<R: BufRead>(r: &XmlReader<R>) -> u64 {
-    r.get_ref().newlines + 1
+pub(crate) fn line<R: BufRead>(r: &mut XmlReader<R>) -> u64 {
+    r.get_mut().consumed_newlines() + 1
 }
 
 /// An error found at the reader's current position.
-pub(crate) fn error_here<R: BufRead>(name: &str, r: &XmlReader<R>, message: impl Into<String>) -> ReportError {
+pub(crate) fn error_here<R: BufRead>(name: &str, r: &mut XmlReader<R>, message: impl Into<String>) -> ReportError {
     ReportError::at_line(name, line(r), message)
 }
 
 /// A quick-xml error, with its line and byte offset.
-pub(crate) fn xml_error<R: BufRead>(name: &str, r: &XmlReader<R>, e: &quick_xml::Error) -> ReportError {
+pub(crate) fn xml_error<R: BufRead>(name: &str, r: &mut XmlReader<R>, e: &quick_xml::Error) -> ReportError {
     let message = match e {
         quick_xml::Error::Io(io) => format!("could not read the report: {io}"),
         quick_xml::Error::Syntax(_) => format!("not well-formed XML ({e}); is the file truncated or not XML?"),
         other => format!("not well-formed XML: {other}"),
     };
-    ReportError { report: name.to_owned(), line: Some(line(r)), byte: Some(r.error_position()), message }
+    let byte = r.error_position();
+    ReportError { report: name.to_owned(), line: Some(line(r)), byte: Some(byte), message }
 }
 
 /// Looks up several attributes of an element in one pass; later duplicates are an error.
@@ -79,11 +116,20 @@ pub(crate) fn attrs<'a, const N: usize>(
     keys: [&[u8]; N],
 ) -> Result<[Option<Cow<'a, [u8]>>; N], String> {
     let mut out: [Option<Cow<'a, [u8]>>; N] = std::array::from_fn(|_| None);
-    for a in e.attributes() {
+    // quick-xml's own duplicate check compares every attribute with every other one; only the
+    // attributes read here need checking.
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(|err| {
             format!("<{}> has a malformed attribute: {err}", String::from_utf8_lossy(e.local_name().as_ref()))
         })?;
         if let Some(i) = keys.iter().position(|k| *k == a.key.as_ref()) {
+            if out[i].is_some() {
+                return Err(format!(
+                    "<{}> has the attribute {} twice",
+                    String::from_utf8_lossy(e.local_name().as_ref()),
+                    String::from_utf8_lossy(keys[i])
+                ));
+            }
             out[i] = Some(a.value);
         }
     }
@@ -129,7 +175,7 @@ mod tests {
     #[test]
     fn reading_through_the_counter_passes_bytes_and_counts_lines() {
         let text = b"<a>\n<b/>\n\n</a>";
-        let mut c = LineCounter { inner: BufReader::with_capacity(3, &text[..]), newlines: 0 };
+        let mut c = LineCounter { inner: BufReader::with_capacity(3, &text[..]), newlines: 0, ahead: 0, remaining: 0 };
         let mut out = Vec::new();
         let mut chunk = [0u8; 2];
         loop {
@@ -140,15 +186,50 @@ mod tests {
             out.extend_from_slice(&chunk[..n]);
         }
         assert_eq!(out, text);
-        assert_eq!(c.newlines, 3);
+        assert_eq!(c.consumed_newlines(), 3);
+    }
+
+    #[test]
+    fn an_attribute_read_twice_is_an_error_and_others_are_not_checked() {
+        let e = BytesStart::from_content(r#"line number="1" hits="2" number="3""#, 4);
+        assert_eq!(attrs(&e, [b"number", b"hits"]).unwrap_err(), "<line> has the attribute number twice");
+        let e = BytesStart::from_content(r#"line number="1" extra="a" extra="b" hits="2""#, 4);
+        let [n, h] = attrs(&e, [b"number", b"hits"]).unwrap();
+        assert_eq!((n.as_deref(), h.as_deref()), (Some(&b"1"[..]), Some(&b"2"[..])));
+    }
+
+    #[test]
+    fn the_line_count_is_exact_after_every_consume_whatever_the_buffer_size() {
+        let text = b"<a>\n<b x=\"1\"/>\n\n\n<c>\n</c>\n</a>\n";
+        for capacity in [1, 2, 3, 5, 8, 64] {
+            for step in [1, 2, 3, 7] {
+                let mut c = LineCounter {
+                    inner: BufReader::with_capacity(capacity, &text[..]),
+                    newlines: 0,
+                    ahead: 0,
+                    remaining: 0,
+                };
+                let mut done = 0;
+                loop {
+                    let n = c.fill_buf().unwrap().len().min(step);
+                    if n == 0 {
+                        break;
+                    }
+                    c.consume(n);
+                    done += n;
+                    let expected = text[..done].iter().filter(|&&b| b == b'\n').count() as u64;
+                    assert_eq!(c.consumed_newlines(), expected, "capacity {capacity}, step {step}, at {done}");
+                }
+            }
+        }
     }
 
     #[test]
     fn a_failed_read_passes_the_error_on_and_counts_nothing() {
-        let mut c = LineCounter { inner: BufReader::new(FailsAfter(b"")), newlines: 0 };
+        let mut c = LineCounter { inner: BufReader::new(FailsAfter(b"")), newlines: 0, ahead: 0, remaining: 0 };
         assert_eq!(c.read(&mut [0u8; 4]).unwrap_err().to_string(), "the disk went away");
         c.consume(0);
-        assert_eq!(c.newlines, 0);
+        assert_eq!(c.consumed_newlines(), 0);
     }
 
     #[test]
@@ -162,7 +243,7 @@ mod tests {
                 Err(e) => break e,
             }
         };
-        let e = xml_error("coverage.xml", &r, &err);
+        let e = xml_error("coverage.xml", &mut r, &err);
         assert_eq!(e.line, Some(3));
         assert!(e.to_string().starts_with("coverage.xml:3: could not read the report: "), "{e}");
         assert!(e.message.contains("the disk went away"), "{e}");
@@ -179,7 +260,7 @@ mod tests {
                 Err(e) => break e,
             }
         };
-        let e = xml_error("c.xml", &r, &err);
+        let e = xml_error("c.xml", &mut r, &err);
         assert_eq!(e.line, Some(2));
         assert!(e.byte.is_some());
         assert!(e.message.starts_with("not well-formed XML"), "{e}");
