@@ -80,34 +80,33 @@ pub fn measure(
         .workdir()
         .ok_or_else(|| Error::usage("coverage needs a work tree", "run it in a clone, not a bare repository"))?;
     crate::env::trace("coverage: start");
-    // Reading the reports is the longest step and needs no git: it runs on its own thread
-    // while this one lists the tracked files and diffs the change, then maps and merges each
-    // report as it arrives (one waits at most, so several reports are not all held at once).
+    // Reading the reports is the longest step and needs no git: it runs on its own thread,
+    // mapping each report's paths as it goes, while this one diffs the change, then merges
+    // each report as it arrives (one waits at most, so several are not all held at once).
     let root_text = root.to_string_lossy().trim_end_matches('/').to_string();
     let module = go_module(root);
+    let files = repo.tracked_files()?;
+    crate::env::trace("coverage: tracked files listed");
+    let mapper =
+        PathMapper::new(RepoPaths { files: &files, root: &root_text, go_module: module.as_deref() }, &policy.path_map);
     let mut merged = coverage::Coverage::default();
     let mut unmapped = Vec::new();
     let changed = std::thread::scope(|s| {
         let (send, receive) = std::sync::mpsc::sync_channel(1);
+        let mapper = &mapper;
         s.spawn(move || {
             for path in reports {
-                let parsed = read_one(root, path, format);
-                let failed = parsed.is_err();
-                if send.send(parsed).is_err() || failed {
+                let mapped = read_one(root, path, format, mapper);
+                let failed = mapped.is_err();
+                if send.send(mapped).is_err() || failed {
                     break;
                 }
             }
         });
-        let files = repo.tracked_files()?;
-        crate::env::trace("coverage: tracked files listed");
         let changed = change.map(|(base, head)| repo.added_lines(base, head)).transpose()?;
         crate::env::trace("coverage: changed lines diffed");
-        let mapper = PathMapper::new(
-            RepoPaths { files: &files, root: &root_text, go_module: module.as_deref() },
-            &policy.path_map,
-        );
-        for parsed in receive {
-            let mapped = mapper.map(parsed?);
+        for mapped in receive {
+            let mapped = mapped?;
             merged.merge(mapped.coverage);
             unmapped.extend(mapped.unmapped);
         }
@@ -127,17 +126,23 @@ pub fn measure(
 /// Reports at least this large are read by two threads when they are LCOV.
 const SPLIT_SIZE: u64 = 8 << 20;
 
-/// Reads one report.
-fn read_one(root: &Path, path: &Path, format: Option<coverage::Format>) -> Result<coverage::ParsedReport> {
+/// Reads one report and maps its paths.
+fn read_one(
+    root: &Path,
+    path: &Path,
+    format: Option<coverage::Format>,
+    mapper: &PathMapper<'_>,
+) -> Result<coverage::MappedReport> {
     let name = path.strip_prefix(root).unwrap_or(path).display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size >= SPLIT_SIZE && format.is_none_or(|f| f == coverage::Format::Lcov) {
-        if let Some(parsed) = read_lcov_halves(&name, path, size)? {
-            return Ok(parsed);
+        if let Some(mapped) = read_lcov_halves(&name, path, size, mapper)? {
+            return Ok(mapped);
         }
     }
-    coverage::read_report(&name, BufReader::with_capacity(1 << 16, file), format).map_err(bad_report)
+    let parsed = coverage::read_report(&name, BufReader::with_capacity(1 << 16, file), format).map_err(bad_report)?;
+    Ok(mapper.map(parsed))
 }
 
 fn bad_report(e: coverage::ReportError) -> Error {
@@ -152,7 +157,12 @@ fn bad_report(e: coverage::ReportError) -> Error {
 ///
 /// `None` when the report is not LCOV, has no record end near the middle, or the second half
 /// has an error: the caller then reads it whole, so that an error names its true line number.
-fn read_lcov_halves(name: &str, path: &Path, size: u64) -> Result<Option<coverage::ParsedReport>> {
+fn read_lcov_halves(
+    name: &str,
+    path: &Path,
+    size: u64,
+    mapper: &PathMapper<'_>,
+) -> Result<Option<coverage::MappedReport>> {
     use std::io::{Read, Seek, SeekFrom};
     let open = || std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e));
     let mut file = open()?;
@@ -174,12 +184,15 @@ fn read_lcov_halves(name: &str, path: &Path, size: u64) -> Result<Option<coverag
     let first = std::thread::scope(|s| {
         let first = s.spawn(|| -> Result<_> {
             let reader = BufReader::with_capacity(1 << 16, open()?.take(split));
-            coverage::read_report(name, reader, Some(coverage::Format::Lcov)).map_err(bad_report)
+            let parsed = coverage::read_report(name, reader, Some(coverage::Format::Lcov)).map_err(bad_report)?;
+            Ok(mapper.map(parsed))
         });
         let second = (|| -> Result<_> {
             let mut f = open()?;
             f.seek(SeekFrom::Start(split)).map_err(|e| Error::io(format!("reading {name}"), e))?;
-            Ok(coverage::read_report(name, BufReader::with_capacity(1 << 16, f), Some(coverage::Format::Lcov)))
+            let parsed =
+                coverage::read_report(name, BufReader::with_capacity(1 << 16, f), Some(coverage::Format::Lcov));
+            Ok(parsed.map(|p| mapper.map(p)))
         })();
         let first = first.join().unwrap_or_else(|_| {
             Err(Error::io(format!("reading {name}"), std::io::Error::other("a reader thread failed")))
@@ -190,6 +203,7 @@ fn read_lcov_halves(name: &str, path: &Path, size: u64) -> Result<Option<coverag
         (Ok(mut a), Ok(Ok(b))) => {
             crate::env::trace("coverage: an lcov report read in two halves");
             a.coverage.merge(b.coverage);
+            a.unmapped.extend(b.unmapped);
             Ok(Some(a))
         }
         (Err(e), _) => Err(e),

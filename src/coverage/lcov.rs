@@ -72,6 +72,12 @@ pub(crate) fn parse(name: &str, mut reader: impl BufRead) -> Result<Coverage, Re
                     start += used;
                     continue;
                 }
+                if let Some((line, id, taken, used)) = fast_brda(rest) {
+                    lineno += 1;
+                    state.file.branch(line, BranchId::Num(id), taken);
+                    start += used;
+                    continue;
+                }
             }
             let Some(i) = find_newline(rest) else {
                 carry.extend_from_slice(rest);
@@ -112,6 +118,43 @@ fn fast_da(s: &[u8]) -> Option<(u32, u64, usize)> {
         _ => return None,
     };
     Some((u32::try_from(line).ok()?, hits, used))
+}
+
+/// The common `BRDA:<line>,<block>,<branch>,<taken>\n` with a numeric block and branch and a
+/// count or `-`: `(line, packed id, taken, bytes used)`.
+///
+/// Declines (`None`) anything else, like [`fast_da`]: the general path then parses it (or gives
+/// the error), and both agree on all input.
+#[inline]
+fn fast_brda(s: &[u8]) -> Option<(u32, u64, bool, usize)> {
+    if s.get(..5)? != b"BRDA:" {
+        return None;
+    }
+    let (line, i) = digits(s, 5, 9)?;
+    if line == 0 || s.get(i) != Some(&b',') {
+        return None;
+    }
+    let (block, i) = digits(s, i + 1, 9)?;
+    if s.get(i) != Some(&b',') {
+        return None;
+    }
+    let (branch, i) = digits(s, i + 1, 9)?;
+    if s.get(i) != Some(&b',') {
+        return None;
+    }
+    let (taken, i) = match s.get(i + 1)? {
+        b'-' => (false, i + 2),
+        _ => {
+            let (count, end) = digits(s, i + 1, 19)?;
+            (count > 0, end)
+        }
+    };
+    let used = match s.get(i)? {
+        b'\n' => i + 1,
+        b'\r' if s.get(i + 1) == Some(&b'\n') => i + 2,
+        _ => return None,
+    };
+    Some((u32::try_from(line).ok()?, (block << 32) | branch, taken, used))
 }
 
 /// The value of at most nine ASCII digits (checked by the caller).
@@ -343,7 +386,66 @@ mod tests {
             }
         }
         assert_eq!(fast_da(b"DA:12,3,abc\nDA:"), Some((12, 3, 12)));
+        let branches: &[&[u8]] = &[
+            b"BRDA:1,0,0,1\n",
+            b"BRDA:1,0,1,-\n",
+            b"BRDA:7,3,12,0\n",
+            b"BRDA:7,3,12,0\r\n",
+            b"BRDA:123456789,999999999,999999999,9999999999999999999\n",
+            b"BRDA:1234567890,0,0,1\n",
+            b"BRDA:1,1234567890,0,1\n",
+            b"BRDA:1,0,0,18446744073709551615\n",
+            b"BRDA:0,0,0,1\n",
+            b"BRDA:1,e0,1,1\n",
+            b"BRDA:1,U0,1,1\n",
+            b"BRDA:1,0,jump to line 5,1\n",
+            b"BRDA:1,0,0,\n",
+            b"BRDA:1,0,0, 1\n",
+            b"BRDA:1,0,0,1 \n",
+            b"BRDA:1,0,0,-1\n",
+            b"BRDA:1,0,0,1",
+            b"BRDA:01,00,01,02\n",
+        ];
+        for &c in branches {
+            let mut slow = State { path: Some("a".into()), ..State::default() };
+            let slow_result = slow.line(c.strip_suffix(b"\n").unwrap_or(c), 1);
+            if let Some((line, id, taken, _)) = fast_brda(c) {
+                assert_eq!(slow_result, Ok(()), "{}", String::from_utf8_lossy(c));
+                let f = slow.file.take();
+                assert_eq!(
+                    f.branches.iter().map(|(k, &t)| (k.clone(), t)).collect::<Vec<_>>(),
+                    vec![((line, BranchId::Num(id)), taken)],
+                    "{}",
+                    String::from_utf8_lossy(c)
+                );
+            }
+        }
+        assert_eq!(fast_brda(b"BRDA:3,0,1,-\nDA:"), Some((3, 1, false, 13)));
+        assert_eq!(fast_brda(b"BRDA:1,e0,1,1\n"), None);
         let whole = parse_str("SF:a\nDA:1,2\nDA:4294967296,1\nend_of_record\n").unwrap_err();
         assert!(whole.message.contains("too large"), "{whole}");
+    }
+
+    proptest::proptest! {
+        /// On any short line made of the characters these records use, a fast path that accepts
+        /// the line reads it exactly as the general path does.
+        #[test]
+        fn fast_paths_agree_with_the_general_path(body in "[0-9,\\-e \r]{0,24}", brda in proptest::bool::ANY) {
+            let line = format!("{}{body}\n", if brda { "BRDA:" } else { "DA:" });
+            let c = line.as_bytes();
+            let mut slow = State { path: Some("a".into()), ..State::default() };
+            let slow_result = slow.line(c.strip_suffix(b"\n").unwrap_or(c), 1);
+            let fast = if brda {
+                fast_brda(c).map(|(l, id, t, _)| (vec![], vec![((l, BranchId::Num(id)), t)]))
+            } else {
+                fast_da(c).map(|(l, h, _)| (vec![(l, super::super::model::narrow(h))], vec![]))
+            };
+            if let Some((lines, branches)) = fast {
+                proptest::prop_assert_eq!(slow_result, Ok(()));
+                let f = slow.file.take();
+                proptest::prop_assert_eq!(f.lines.into_iter().collect::<Vec<_>>(), lines);
+                proptest::prop_assert_eq!(f.branches.iter().map(|(k, &t)| (k.clone(), t)).collect::<Vec<_>>(), branches);
+            }
+        }
     }
 }

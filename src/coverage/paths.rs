@@ -14,8 +14,8 @@
 //!
 //! Paths that map to no repository file are returned, never dropped silently.
 
-use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use super::model::Coverage;
 use super::ParsedReport;
@@ -52,14 +52,14 @@ pub struct PathMapper<'a> {
     repo: RepoPaths<'a>,
     rules: Vec<(String, String)>,
     root: String,
-    suffixes: OnceCell<HashMap<&'a str, Option<&'a str>>>,
+    suffixes: OnceLock<HashMap<&'a str, Option<&'a str>>>,
 }
 
 impl<'a> PathMapper<'a> {
     /// A mapper for one repository and its `path-map` rules.
     pub fn new(repo: RepoPaths<'a>, path_map: &[PathMap]) -> Self {
         let rules = path_map.iter().map(|r| (normalize(&r.from), normalize(&r.to))).collect();
-        Self { repo, rules, root: normalize(repo.root), suffixes: OnceCell::new() }
+        Self { repo, rules, root: normalize(repo.root), suffixes: OnceLock::new() }
     }
 
     /// Maps one report's paths, merging report paths that land on the same file.
