@@ -115,6 +115,61 @@ pub(crate) fn attrs<'a, const N: usize>(
     e: &'a BytesStart<'_>,
     keys: [&[u8]; N],
 ) -> Result<[Option<Cow<'a, [u8]>>; N], String> {
+    if let Some(out) = plain_attrs(e.attributes_raw(), &keys) {
+        return Ok(out);
+    }
+    general_attrs(e, keys)
+}
+
+/// The common case read straight from the element's bytes: `key="value"` pairs separated by
+/// whitespace, each key read here at most once. `None` for anything else (spaces around `=`,
+/// unquoted values, a repeated key, stray characters), which the general reader then reads or
+/// rejects with its message; when both read an element, they read the same raw values.
+fn plain_attrs<'a, const N: usize>(raw: &'a [u8], keys: &[&[u8]; N]) -> Option<[Option<Cow<'a, [u8]>>; N]> {
+    let mut out: [Option<Cow<'a, [u8]>>; N] = std::array::from_fn(|_| None);
+    let mut i = 0;
+    loop {
+        while raw.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if i >= raw.len() {
+            return Some(out);
+        }
+        let eq = i + raw[i..].iter().position(|&b| b == b'=')?;
+        let key = &raw[i..eq];
+        if key.is_empty()
+            || key.iter().any(|&b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'/' | b'&'))
+        {
+            return None;
+        }
+        let quote = *raw.get(eq + 1)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let start = eq + 2;
+        let end = start + raw.get(start..)?.iter().position(|&b| b == quote)?;
+        let value = &raw[start..end];
+        if value.contains(&b'<') {
+            return None;
+        }
+        if let Some(k) = keys.iter().position(|k| *k == key) {
+            if out[k].is_some() {
+                return None;
+            }
+            out[k] = Some(Cow::Borrowed(value));
+        }
+        i = end + 1;
+        if raw.get(i).is_some_and(|b| !b.is_ascii_whitespace()) {
+            return None;
+        }
+    }
+}
+
+/// Every attribute through quick-xml, with precise errors.
+fn general_attrs<'a, const N: usize>(
+    e: &'a BytesStart<'_>,
+    keys: [&[u8]; N],
+) -> Result<[Option<Cow<'a, [u8]>>; N], String> {
     let mut out: [Option<Cow<'a, [u8]>>; N] = std::array::from_fn(|_| None);
     // quick-xml's own duplicate check compares every attribute with every other one; only the
     // attributes read here need checking.
@@ -196,6 +251,34 @@ mod tests {
         let e = BytesStart::from_content(r#"line number="1" extra="a" extra="b" hits="2""#, 4);
         let [n, h] = attrs(&e, [b"number", b"hits"]).unwrap();
         assert_eq!((n.as_deref(), h.as_deref()), (Some(&b"1"[..]), Some(&b"2"[..])));
+    }
+
+    proptest::proptest! {
+        /// Whenever the plain reader reads an element, quick-xml reads the same values from it.
+        #[test]
+        fn plain_attributes_agree_with_quick_xml(body in "[ a-z=\"'<>&/1-3]{0,40}") {
+            let content = format!("line {body}");
+            let e = BytesStart::from_content(content.as_str(), 4);
+            let keys: [&[u8]; 3] = [b"a", b"ab", b"b"];
+            if let Some(plain) = plain_attrs(e.attributes_raw(), &keys) {
+                let general = general_attrs(&e, keys);
+                proptest::prop_assert_eq!(Ok(plain), general, "{}", content);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_attributes_read_the_usual_elements_and_leave_odd_ones_to_quick_xml() {
+        let keys: [&[u8]; 2] = [b"number", b"hits"];
+        let e = BytesStart::from_content(r#"line number="12" hits='3' branch="true""#, 4);
+        let got = plain_attrs(e.attributes_raw(), &keys).unwrap();
+        assert_eq!((got[0].as_deref(), got[1].as_deref()), (Some(&b"12"[..]), Some(&b"3"[..])));
+        for odd in
+            [r#"line number = "1""#, r#"line number=1"#, r#"line number="1"hits="2""#, r#"line number="1" number="2""#]
+        {
+            let e = BytesStart::from_content(odd, 4);
+            assert!(plain_attrs(e.attributes_raw(), &keys).is_none(), "{odd}");
+        }
     }
 
     #[test]
