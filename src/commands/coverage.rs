@@ -123,7 +123,7 @@ pub fn measure(
     Ok(report)
 }
 
-/// Reports at least this large are read by two threads when they are LCOV.
+/// Reports at least this large are read by two threads when they are LCOV or Cobertura.
 const SPLIT_SIZE: u64 = 8 << 20;
 
 /// Reads one report and maps its paths.
@@ -136,8 +136,8 @@ fn read_one(
     let name = path.strip_prefix(root).unwrap_or(path).display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if size >= SPLIT_SIZE && format.is_none_or(|f| f == coverage::Format::Lcov) {
-        if let Some(mapped) = read_lcov_halves(&name, path, size, mapper)? {
+    if size >= SPLIT_SIZE && format.is_none_or(|f| matches!(f, coverage::Format::Lcov | coverage::Format::Cobertura)) {
+        if let Some(mapped) = read_halves(&name, path, size, format, mapper)? {
             return Ok(mapped);
         }
     }
@@ -152,23 +152,33 @@ fn bad_report(e: coverage::ReportError) -> Error {
     )
 }
 
-/// A large LCOV report read as two halves on two threads, split after an `end_of_record` line
-/// near the middle, and merged (records of one file in both halves merge like repeated records).
+/// A large LCOV or Cobertura report read as two parts on two threads, split after an
+/// `end_of_record` line or a `</class>` near the middle, each part mapped, then merged (records
+/// of one file in both parts merge like repeated records). The tail is mapped with the head's
+/// Cobertura `<source>` roots.
 ///
-/// `None` when the report is not LCOV, has no record end near the middle, or the second half
-/// has an error: the caller then reads it whole, so that an error names its true line number.
-fn read_lcov_halves(
+/// `None` when the report is another format, has no split point near the middle, or a part has
+/// an error: the caller then reads it whole, so that an error names its true line number (and a
+/// split that did not fit the document costs time, never a wrong result).
+fn read_halves(
     name: &str,
     path: &Path,
     size: u64,
+    forced: Option<coverage::Format>,
     mapper: &PathMapper<'_>,
 ) -> Result<Option<coverage::MappedReport>> {
+    use coverage::{Format, Part};
     use std::io::{Read, Seek, SeekFrom};
     let open = || std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e));
     let mut file = open()?;
     let mut head = vec![0; 8192];
     let n = file.read(&mut head).map_err(|e| Error::io(format!("reading {name}"), e))?;
-    if coverage::detect_format(&head[..n]) != Ok(coverage::Format::Lcov) {
+    let (format, marker): (Format, &[u8]) = match coverage::detect_format(&head[..n]) {
+        Ok(Format::Lcov) => (Format::Lcov, b"\nend_of_record\n"),
+        Ok(Format::Cobertura) => (Format::Cobertura, b"</class>"),
+        _ => return Ok(None),
+    };
+    if forced.is_some_and(|f| f != format) {
         return Ok(None);
     }
     let middle = size / 2;
@@ -178,38 +188,38 @@ fn read_lcov_halves(
         .take(1 << 20)
         .read_to_end(&mut window)
         .map_err(|e| Error::io(format!("reading {name}"), e))?;
-    const END: &[u8] = b"\nend_of_record\n";
-    let Some(at) = window.windows(END.len()).position(|w| w == END) else { return Ok(None) };
-    let split = middle + (at + END.len()) as u64;
-    let first = std::thread::scope(|s| {
-        let first = s.spawn(|| -> Result<_> {
-            let reader = BufReader::with_capacity(1 << 16, open()?.take(split));
-            let parsed = coverage::read_report(name, reader, Some(coverage::Format::Lcov)).map_err(bad_report)?;
-            Ok(mapper.map(parsed))
-        });
-        let second = (|| -> Result<_> {
-            let mut f = open()?;
+    let Some(at) = window.windows(marker.len()).position(|w| w == marker) else { return Ok(None) };
+    let split = middle + (at + marker.len()) as u64;
+    let read_part = |part: Part| -> Result<std::result::Result<coverage::ParsedReport, coverage::ReportError>> {
+        let mut f = open()?;
+        if part == Part::Tail {
             f.seek(SeekFrom::Start(split)).map_err(|e| Error::io(format!("reading {name}"), e))?;
-            let parsed =
-                coverage::read_report(name, BufReader::with_capacity(1 << 16, f), Some(coverage::Format::Lcov));
-            Ok(parsed.map(|p| mapper.map(p)))
-        })();
+            Ok(coverage::read_report_part(name, BufReader::with_capacity(1 << 16, f), format, part))
+        } else {
+            let reader = BufReader::with_capacity(1 << 16, f.take(split));
+            Ok(coverage::read_report_part(name, reader, format, part))
+        }
+    };
+    let (first, second) = std::thread::scope(|s| {
+        let first = s.spawn(|| read_part(Part::Head));
+        let second = read_part(Part::Tail);
         let first = first.join().unwrap_or_else(|_| {
             Err(Error::io(format!("reading {name}"), std::io::Error::other("a reader thread failed")))
         });
         (first, second)
     });
-    match first {
-        (Ok(mut a), Ok(Ok(b))) => {
-            crate::env::trace("coverage: an lcov report read in two halves");
-            a.coverage.merge(b.coverage);
-            a.unmapped.extend(b.unmapped);
-            Ok(Some(a))
-        }
-        (Err(e), _) => Err(e),
-        (Ok(_), Err(e)) => Err(e),
-        (Ok(_), Ok(Err(_))) => Ok(None),
-    }
+    let (Ok(first), Ok(mut second)) = (first?, second?) else { return Ok(None) };
+    crate::env::trace("coverage: a report read in two parts");
+    second.sources.clone_from(&first.sources);
+    let (mut a, b) = std::thread::scope(|s| {
+        let b = s.spawn(|| mapper.map(second));
+        let a = mapper.map(first);
+        (a, b.join())
+    });
+    let Ok(b) = b else { return Ok(None) };
+    a.coverage.merge(b.coverage);
+    a.unmapped.extend(b.unmapped);
+    Ok(Some(a))
 }
 
 /// The `[coverage]` gates in the pre-push hook, over the reports in the work tree, with the

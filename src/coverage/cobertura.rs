@@ -15,22 +15,38 @@ use super::error::ReportError;
 use super::model::{Coverage, FileBuilder, FileCoverage};
 use super::num::{line_number, number};
 use super::xml::{self, attrs, required, MAX_BRANCHES_PER_LINE};
+use super::Part;
+
+/// Depth of a `<class>` element's parent, `<coverage><packages><package><classes>`.
+const CLASSES_DEPTH: u32 = 4;
 
 /// Parses a Cobertura report into coverage keyed by `filename`, plus the `<source>` roots.
 pub(crate) fn parse(name: &str, reader: impl BufRead) -> Result<(Coverage, Vec<String>), ReportError> {
+    parse_part(name, reader, Part::Whole)
+}
+
+/// Parses a whole report, or one of the two parts of a report split right after a `</class>`
+/// (see [`Part`]).
+pub(crate) fn parse_part(name: &str, reader: impl BufRead, part: Part) -> Result<(Coverage, Vec<String>), ReportError> {
     let mut r = xml::reader(reader);
     let mut buf = Vec::with_capacity(1024);
     let mut st = State::default();
+    if part == Part::Tail {
+        // The tail starts inside <classes>, after a class. quick-xml cannot match its first end
+        // tags with start tags it never saw, so this reader matches them itself.
+        st.root_seen = true;
+        st.depth = CLASSES_DEPTH;
+        st.open = Some(vec![b"coverage".to_vec(), b"packages".to_vec(), b"package".to_vec(), b"classes".to_vec()]);
+        r.config_mut().check_end_names = false;
+        r.config_mut().allow_unmatched_ends = true;
+    }
     loop {
         buf.clear();
         let event = r.read_event_into(&mut buf).map_err(|e| xml::xml_error(name, &mut r, &e))?;
         let result = match event {
             Event::Start(e) => st.start(&e, false),
             Event::Empty(e) => st.start(&e, true),
-            Event::End(e) => {
-                st.end(e.local_name().as_ref());
-                Ok(())
-            }
+            Event::End(e) => st.end(e.name().as_ref(), e.local_name().as_ref()),
             Event::Text(t) if st.in_source => match t.unescape() {
                 Ok(s) => {
                     st.source.push_str(&s);
@@ -50,7 +66,8 @@ pub(crate) fn parse(name: &str, reader: impl BufRead) -> Result<(Coverage, Vec<S
     if !st.root_seen {
         return Err(xml::error_here(name, &mut r, "no <coverage> element: not a Cobertura report"));
     }
-    if st.depth > 0 {
+    let ends_at = if part == Part::Head { CLASSES_DEPTH } else { 0 };
+    if st.depth != ends_at || st.methods_depth > 0 || st.file.is_some() && part == Part::Head {
         return Err(xml::error_here(name, &mut r, "the report ends before </coverage>: is it truncated?"));
     }
     Ok((st.coverage, st.sources))
@@ -67,6 +84,8 @@ struct State {
     file: Option<String>,
     builder: FileBuilder,
     methods_depth: u32,
+    /// The open elements' names, kept only when quick-xml does not check end tags (a tail).
+    open: Option<Vec<Vec<u8>>>,
 }
 
 impl State {
@@ -83,6 +102,9 @@ impl State {
         }
         if !empty {
             self.depth += 1;
+            if let Some(open) = &mut self.open {
+                open.push(e.name().as_ref().to_vec());
+            }
         }
         match tag {
             b"source" if !empty => {
@@ -128,7 +150,15 @@ impl State {
         Ok(())
     }
 
-    fn end(&mut self, tag: &[u8]) {
+    fn end(&mut self, name: &[u8], tag: &[u8]) -> Result<(), String> {
+        if let Some(open) = &mut self.open {
+            if open.pop().as_deref() != Some(name) {
+                return Err(format!(
+                    "close tag `</{}>` does not match the open element",
+                    String::from_utf8_lossy(name)
+                ));
+            }
+        }
         self.depth = self.depth.saturating_sub(1);
         match tag {
             b"source" if self.in_source => {
@@ -142,6 +172,7 @@ impl State {
             b"methods" | b"method" => self.methods_depth = self.methods_depth.saturating_sub(1),
             _ => {}
         }
+        Ok(())
     }
 
     fn flush(&mut self) {
@@ -224,5 +255,23 @@ mod tests {
         assert!(e.message.contains("negative"), "{e}");
         let e = parse_str("<coverage><a></b></coverage>").unwrap_err();
         assert!(e.message.contains("XML"), "{e}");
+    }
+
+    #[test]
+    fn a_report_split_after_a_class_reads_as_head_and_tail() {
+        let doc = r#"<coverage><sources><source>/r</source></sources><packages><package name="p"><classes><class filename="a.py"><lines><line number="1" hits="1"/></lines></class><class filename="b.py"><lines><line number="2" hits="0"/></lines></class></classes></package></packages></coverage>"#;
+        let split = doc.find("</class>").unwrap() + "</class>".len();
+        let (head, sources) = parse_part("c.xml", &doc.as_bytes()[..split], Part::Head).unwrap();
+        let (tail, _) = parse_part("c.xml", &doc.as_bytes()[split..], Part::Tail).unwrap();
+        assert_eq!(sources, ["/r"]);
+        assert_eq!(head.files.keys().collect::<Vec<_>>(), ["a.py"]);
+        assert_eq!(tail.files.keys().collect::<Vec<_>>(), ["b.py"]);
+        // A head cut inside a class, and a tail whose end tags do not match, are errors.
+        let inside = doc.find("<line").unwrap();
+        assert!(parse_part("c.xml", &doc.as_bytes()[..inside], Part::Head).is_err());
+        let wrong = doc[split..].replace("</package>", "</packet>");
+        let e = parse_part("c.xml", wrong.as_bytes(), Part::Tail).unwrap_err();
+        assert!(e.message.contains("`</packet>` does not match"), "{e}");
+        assert!(parse_part("c.xml", "</classes></package></packages></coverage><x/>".as_bytes(), Part::Tail).is_err());
     }
 }

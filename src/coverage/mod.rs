@@ -80,6 +80,42 @@ pub fn read_report(name: &str, mut reader: impl BufRead, format: Option<Format>)
     Ok(ParsedReport { coverage, format, sources })
 }
 
+/// Which part of a report a reader holds, for reading a large report on two threads.
+///
+/// An LCOV report may be split after any `end_of_record` line, and both parts read as usual. A
+/// Cobertura report may be split right after a `</class>`: the head then ends inside
+/// `<classes>`, and the tail starts there. A split the parts do not fit (another layout, a
+/// `</class>` inside a comment) makes one of them fail, and the caller reads the whole report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The whole report.
+    Whole,
+    /// From the start to the split.
+    Head,
+    /// From the split to the end.
+    Tail,
+}
+
+/// Reads one part of an LCOV or Cobertura report (other formats: the whole report only).
+pub fn read_report_part(
+    name: &str,
+    reader: impl BufRead,
+    format: Format,
+    part: Part,
+) -> Result<ParsedReport, ReportError> {
+    match (format, part) {
+        (_, Part::Whole) | (Format::Lcov, Part::Head) => read_report(name, reader, Some(format)),
+        (Format::Lcov, Part::Tail) => {
+            Ok(ParsedReport { coverage: lcov::parse(name, reader)?, format, sources: Vec::new() })
+        }
+        (Format::Cobertura, _) => {
+            let (coverage, sources) = cobertura::parse_part(name, reader, part)?;
+            Ok(ParsedReport { coverage, format, sources })
+        }
+        _ => Err(ReportError::whole(name, format!("a {} report cannot be read in parts", format.name()))),
+    }
+}
+
 /// The format of a report, detected from its first bytes (the first 8 KiB are enough).
 pub fn detect_format(head: &[u8]) -> Result<Format, String> {
     detect::sniff(&head[..head.len().min(detect::HEAD_LEN)])

@@ -441,7 +441,7 @@ fn a_large_lcov_report_read_in_two_halves_merges_exactly_and_errors_name_the_tru
     let (code, v) = json(&env, &repo, &["big.info"]);
     assert_eq!(code, Some(0), "{v}");
     let traced = env.gp(&repo).env("GIT_POLICY_TRACE", "1").args(["coverage", "big.info"]).output().unwrap();
-    assert!(crate::common::stderr(&traced).contains("read in two halves"), "the split path ran");
+    assert!(crate::common::stderr(&traced).contains("read in two parts"), "the split path ran");
     let big = v["files"].as_array().unwrap().iter().find(|f| f["path"] == "src/big.rs").unwrap().clone();
     assert_eq!(big["lines"]["measured"], 1000, "{big}");
     assert_eq!(big["lines"]["covered"], covered.len(), "{big}");
@@ -453,4 +453,58 @@ fn a_large_lcov_report_read_in_two_halves_merges_exactly_and_errors_name_the_tru
     assert_eq!(out.status.code(), Some(2));
     let err = crate::common::stderr(&out);
     assert!(err.contains(&format!("big.info:{}", lines_before + 2)), "{err}");
+}
+
+#[test]
+fn a_large_cobertura_report_read_in_two_parts_merges_exactly_and_odd_splits_fall_back() {
+    let env = Env::new();
+    let repo = repo_with_change(&env);
+    env.write(&repo, "src/big.rs", &"x\n".repeat(500));
+    env.write(&repo, ".git-policy.toml", "[coverage]\n");
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: big"]);
+    // 700 <class> elements of one file, across packages, with paths relative to a <source> root
+    // named only at the top: class c runs line c*7919 mod 500 + 1 when c is even.
+    let build = |comment_at: Option<u32>| {
+        let mut text = format!(
+            "<?xml version=\"1.0\" ?>\n<coverage version=\"7\">\n<sources><source>{}/src</source></sources>\n<packages>\n",
+            repo.display()
+        );
+        let mut covered = std::collections::BTreeSet::new();
+        for c in 0..700u32 {
+            if c % 100 == 0 {
+                if c > 0 {
+                    text.push_str("</classes></package>\n");
+                }
+                text.push_str(&format!("<package name=\"p{c}\"><classes>\n"));
+            }
+            if comment_at == Some(c) {
+                // A `</class>` inside a comment, where a naive split would cut.
+                text.push_str(&"<!-- </class> -->\n".repeat(20_000));
+            }
+            let hit = (c % 2 == 0).then(|| c * 7919 % 500 + 1);
+            covered.extend(hit);
+            text.push_str("<class name=\"big\" filename=\"big.rs\"><methods/><lines>\n");
+            for l in 1..=500u32 {
+                text.push_str(&format!("<line number=\"{l}\" hits=\"{}\"/>\n", u32::from(Some(l) == hit)));
+            }
+            text.push_str("</lines></class>\n");
+        }
+        text.push_str("</classes></package>\n</packages>\n</coverage>\n");
+        (text, covered.len())
+    };
+    for comment_at in [None, Some(350)] {
+        let (text, covered) = build(comment_at);
+        assert!(text.len() > 9 << 20, "{}", text.len());
+        env.write(&repo, "big.xml", &text);
+        let (code, v) = json(&env, &repo, &["big.xml"]);
+        assert_eq!(code, Some(0), "{v}");
+        let big = v["files"].as_array().unwrap().iter().find(|f| f["path"] == "src/big.rs").unwrap().clone();
+        assert_eq!(big["lines"]["measured"], 500, "{comment_at:?}: {big}");
+        assert_eq!(big["lines"]["covered"], covered, "{comment_at:?}: {big}");
+        assert!(v["unmapped"].as_array().unwrap().is_empty(), "{v}");
+        let traced = env.gp(&repo).env("GIT_POLICY_TRACE", "1").args(["coverage", "big.xml"]).output().unwrap();
+        let split = crate::common::stderr(&traced).contains("read in two parts");
+        assert_eq!(split, comment_at.is_none(), "a split inside the comments falls back to one reader");
+    }
 }
