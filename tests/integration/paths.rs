@@ -75,6 +75,30 @@ fn keygen(env: &Env, name: &str) -> (PathBuf, String) {
     (key, public.trim().to_string())
 }
 
+/// A repository whose main requires signed commits against an allowed-signers file `signers`
+/// (committed with `signers_text`, or absent), and a branch `feat/x` with one commit signed by
+/// `key` over SSH.
+fn signed_commit_on_a_branch(env: &Env, key: &Path, signers_text: Option<&str>) -> PathBuf {
+    let repo = env.repo("r");
+    env.write(
+        &repo,
+        ".git-policy.toml",
+        "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[commits]\nsigned = true\nallowed-signers = \"signers\"\n",
+    );
+    if let Some(text) = signers_text {
+        env.write(&repo, "signers", text);
+    }
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
+    env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
+    env.git(&repo, &["config", "gpg.format", "ssh"]);
+    env.git(&repo, &["config", "user.signingkey", key.to_str().unwrap()]);
+    env.write(&repo, "a", "a");
+    env.git(&repo, &["add", "."]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-S", "-m", "feat: signed"]);
+    repo
+}
+
 /// Stamps HEAD as post-commit does, at a fixed time.
 fn post_commit_at(env: &Env, dir: &Path, now: &str) {
     env.gp(dir).env("GIT_POLICY_NOW", now).args(["hook", "post-commit"]).assert().success();
@@ -297,21 +321,8 @@ fn check_attestation_judges_the_commits_of_a_range_but_not_its_merges() {
 fn check_reports_a_commit_changed_after_signing_also_in_a_bare_repository() {
     let env = Env::new();
     let (key, public) = keygen(&env, "ada");
-    let repo = env.repo("r");
-    env.write(
-        &repo,
-        ".git-policy.toml",
-        "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[commits]\nsigned = true\nallowed-signers = \"signers\"\n",
-    );
-    env.write(&repo, "signers", &format!("ada@example.com {public}\n"));
-    env.git(&repo, &["add", "."]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
-    env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
-    env.git(&repo, &["config", "gpg.format", "ssh"]);
-    env.git(&repo, &["config", "user.signingkey", key.to_str().unwrap()]);
-    env.write(&repo, "a", "a");
-    env.git(&repo, &["add", "."]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-S", "-m", "feat: signed"]);
+    let signers = format!("ada@example.com {public}\n");
+    let repo = signed_commit_on_a_branch(&env, &key, Some(&signers));
     let (code, _) = check_json(&env, &repo, &[], &["--range", "main..HEAD"]);
     assert_eq!(code, Some(0), "the signed commit verifies");
     // The same commit object with its message edited keeps the signature, which no longer matches.
@@ -953,21 +964,8 @@ fn output_that_cannot_be_written_is_an_io_error_and_records_nothing() {
 fn a_missing_allowed_signers_file_is_not_replaced_by_the_machines_own_config() {
     let env = Env::new();
     let (key, public) = keygen(&env, "ada");
-    let repo = env.repo("r");
     // The base names an allowed-signers file it does not contain.
-    env.write(
-        &repo,
-        ".git-policy.toml",
-        "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[commits]\nsigned = true\nallowed-signers = \"signers\"\n",
-    );
-    env.git(&repo, &["add", "."]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
-    env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
-    env.git(&repo, &["config", "gpg.format", "ssh"]);
-    env.git(&repo, &["config", "user.signingkey", key.to_str().unwrap()]);
-    env.write(&repo, "a", "a");
-    env.git(&repo, &["add", "."]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-S", "-m", "feat: signed"]);
+    let repo = signed_commit_on_a_branch(&env, &key, None);
     // The machine (a CI runner, say) trusts the key in its own global config.
     let machine_signers = env.path("machine-signers");
     std::fs::write(&machine_signers, format!("ada@example.com {public}\n")).unwrap();
