@@ -465,6 +465,17 @@ fn record(
             }
         }
     }
+    if let Some(branch) = repo.current_branch()? {
+        if !policy.trunk.branches.contains(&branch) {
+            // Records on other branches are kept, but only trunk's history holds a baseline.
+            writeln!(
+                err,
+                "git-policy: warning: recording on `{branch}`, not a trunk branch ({}); the ratchet and the release gate read records on trunk's history",
+                policy.trunk.branches.join(", ")
+            )
+            .map_err(io_err)?;
+        }
+    }
     let e = ratchet::event(crate::env::now(), report.total, report.branches, previous.as_ref(), reason.as_deref());
     repo.append_notes(
         &events::notes_ref(COVERAGE_STREAM),

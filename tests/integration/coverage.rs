@@ -224,6 +224,7 @@ fn ratchet_records_on_trunk_and_holds_changes_to_the_record() {
     assert!(crate::common::stderr(&out).contains("recorded line coverage 90.00%"));
     let note = coverage_notes(&env, &repo, "HEAD");
     assert!(note.contains(" v1 recorded tz=+0000 total=90.00 lines=900/1000"), "{note}");
+    assert!(!crate::common::stderr(&out).contains("not a trunk branch"));
 
     // A change on a branch, judged against the record on its base.
     env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
@@ -315,6 +316,24 @@ fn ratchet_records_on_trunk_and_holds_changes_to_the_record() {
     let err = crate::common::stderr(&out);
     assert!(err.contains(&format!("the recorded coverage on {} cannot be read", &start[..12])), "{err}");
     assert!(err.contains("covered must be at most measured"), "{err}");
+}
+
+#[test]
+fn recording_off_trunk_records_and_warns() {
+    let env = Env::new();
+    let repo = repo_with_change(&env);
+    env.write(&repo, ".git-policy.toml", "[coverage]\n");
+    env.write(&repo, "lcov.info", &lib_report(5, 10));
+    let out = env
+        .gp(&repo)
+        .env("GIT_POLICY_FILE", repo.join(".git-policy.toml"))
+        .args(["coverage", "lcov.info", "--record"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", crate::common::stderr(&out));
+    let err = crate::common::stderr(&out);
+    assert!(err.contains("warning: recording on `feat/c`, not a trunk branch (main)"), "{err}");
+    assert!(coverage_notes(&env, &repo, "HEAD").contains("lines=5/10"));
 }
 
 #[test]
