@@ -10,14 +10,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/bench-lib.sh
 . "$root/scripts/bench-lib.sh"
-bin=$(realpath "${GIT_POLICY_BIN:-$root/target/release/git-policy}")
-[ -x "$bin" ] || die "$bin is not executable (cargo build --release?)"
-bench_dir=${BENCH_DIR:-/tmp/git-policy-bench}
+bench_setup "$root" coverage
 fixture=$bench_dir/coverage
-out=$bench_dir/results/$(date -u +%Y%m%dT%H%M%SZ)-coverage
-runs=${BENCH_RUNS:-20}
-mkdir -p "$out"
-ensure_hyperfine
 command -v diff-cover >/dev/null || { log "installing diff-cover"; python3 -m pip install -q diff-cover; }
 if [ ! -d "$fixture/repo/.git" ]; then
     log "generating the coverage fixture in $fixture"

@@ -6,12 +6,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/bench-lib.sh
 . "$root/scripts/bench-lib.sh"
-bin=$(realpath "${GIT_POLICY_BIN:-$root/target/release/git-policy}")
-bench_dir=${BENCH_DIR:-/tmp/git-policy-bench}
+bench_setup "$root" dora
 repo=$bench_dir/repo
-out=$bench_dir/results/$(date -u +%Y%m%dT%H%M%SZ)-dora
-mkdir -p "$out"
-ensure_hyperfine
 enter_fixture "$repo" "$out/policy.toml"
 if [ "$(git notes --ref=refs/notes/git-policy/deploy list 2>/dev/null | wc -l)" -lt 2000 ]; then
     log "recording 2,000 production deployments (every 50th trunk commit, an hour after it)"

@@ -12,14 +12,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/bench-lib.sh
 . "$root/scripts/bench-lib.sh"
-bin=$(realpath "${GIT_POLICY_BIN:-$root/target/release/git-policy}")
-[ -x "$bin" ] || die "$bin is not executable (cargo build --release?)"
-bench_dir=${BENCH_DIR:-/tmp/git-policy-bench}
+bench_setup "$root" history
 repo=$bench_dir/repo
-out=$bench_dir/results/$(date -u +%Y%m%dT%H%M%SZ)-history
-runs=${BENCH_RUNS:-20}
-mkdir -p "$out"
-ensure_hyperfine
 enter_fixture "$repo" "$out/policy.toml"
 hf() { hfr "$runs" "$@"; }
 # hfr RUNS NAME COMMAND...: hyperfine with a fixed number of runs.

@@ -7,6 +7,21 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Package installs need root; fall back to sudo for non-root developers.
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# The common start of a benchmark script, given the repository root $1 and a results suffix $2:
+# sets bin (GIT_POLICY_BIN or the release build, checked), bench_dir (BENCH_DIR or
+# /tmp/git-policy-bench), out (a fresh results directory), runs (BENCH_RUNS or 20), and makes sure
+# hyperfine is there.
+# shellcheck disable=SC2034  # the variables are for the calling script
+bench_setup() {
+    bin=$(realpath "${GIT_POLICY_BIN:-$1/target/release/git-policy}")
+    [ -x "$bin" ] || die "$bin is not executable (cargo build --release?)"
+    bench_dir=${BENCH_DIR:-/tmp/git-policy-bench}
+    out=$bench_dir/results/$(date -u +%Y%m%dT%H%M%SZ)-$2
+    runs=${BENCH_RUNS:-20}
+    mkdir -p "$out"
+    ensure_hyperfine
+}
+
 ensure_hyperfine() {
     command -v hyperfine >/dev/null && return
     log "installing hyperfine"

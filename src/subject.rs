@@ -51,6 +51,11 @@ pub fn is_zero(oid: &str) -> bool {
     !oid.is_empty() && oid.bytes().all(|b| b == b'0')
 }
 
+/// An object id shortened to 12 characters for messages (anything shorter as it is).
+pub fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
 impl RefUpdate {
     /// Parses pre-push stdin: `<local ref> <local sha> <remote ref> <remote sha>` per line.
     pub fn parse_pre_push(stdin: &str) -> Result<Vec<Self>, String> {

@@ -9,6 +9,7 @@ use crate::finding::Finding;
 use crate::repo::Repo;
 use crate::report::{self, Report, Style};
 use crate::rules;
+use crate::subject::short_id;
 
 /// A range to check and how it was chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,14 +182,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
         writeln!(err, "git-policy: GIT_POLICY_SKIP is ignored by `check`: CI checks every rule").map_err(io_err)?;
     }
     let mut notes = vec![
-        format!("checking {} commit(s) of {}..{} ({})", commits.len(), short(&base), short(&head), range.source),
+        format!("checking {} commit(s) of {}..{} ({})", commits.len(), short_id(&base), short_id(&head), range.source),
         format!(
             "policy from the base commit: {}",
             loaded.layers.iter().map(|l| l.source.display()).collect::<Vec<_>>().join(" -> ")
         ),
     ];
     notes.extend(ratchet_notes);
-    let subject = format!("check {}..{}", short(&base), short(&head));
+    let subject = format!("check {}..{}", short_id(&base), short_id(&head));
     let report = Report { subject: &subject, findings: &findings, skipped: &[], notes: &notes };
     use std::io::IsTerminal;
     report::render(args.format, &report, Style::for_terminal(std::io::stdout().is_terminal()), out).map_err(io_err)?;
@@ -221,8 +222,9 @@ fn coverage_gates(
     let report = super::coverage::measure(repo, cov, &reports, None, Some((base, head)))?;
     let mut found = super::coverage::findings(policy, &report);
     if cov.ratchet {
-        let reason = crate::coverage::ratchet::reason_in(messages.iter().copied());
-        let verdict = super::coverage::judge_ratchet(repo, cov, base, report.total, &mut |_| Ok(reason.clone()))?;
+        // The trailers are read only when the total is lowered.
+        let mut reason = |_: &str| Ok(crate::coverage::ratchet::reason_in(messages.iter().copied()));
+        let verdict = super::coverage::judge_ratchet(repo, cov, base, report.total, &mut reason)?;
         found.extend(super::coverage::ratchet_findings(policy, &verdict, notes));
     }
     Ok(found)
@@ -267,10 +269,6 @@ fn signatures(repo: &Repo, policy: &crate::policy::Policy, base: &str, commits: 
         out.extend(rules::finding(policy, "commits.signed", format!("commit {why}"), format!("sign commits with a key listed in {path}: git config commit.gpgsign true, then git rebase --exec 'git commit --amend --no-edit -S' <base>")).map(|f| f.commit(id)));
     }
     Ok(out)
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }
 
 #[cfg(test)]

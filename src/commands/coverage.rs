@@ -21,6 +21,7 @@ use crate::policy::units::Percent;
 use crate::policy::Policy;
 use crate::repo::Repo;
 use crate::rules;
+use crate::subject::short_id;
 
 /// Expands report globs relative to the work tree root (a plain path is taken as it is).
 pub fn find_reports(root: &Path, patterns: &[String]) -> Result<Vec<PathBuf>> {
@@ -134,12 +135,13 @@ fn read_one(
     mapper: &PathMapper<'_>,
 ) -> Result<coverage::MappedReport> {
     let name = path.strip_prefix(root).unwrap_or(path).display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e))?;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size >= SPLIT_SIZE && format.is_none_or(|f| matches!(f, coverage::Format::Lcov | coverage::Format::Cobertura)) {
-        if let Some(mapped) = read_halves(&name, path, size, format, mapper)? {
+        if let Some(mapped) = read_halves(&name, path, &mut file, size, format, mapper)? {
             return Ok(mapped);
         }
+        std::io::Seek::rewind(&mut file).map_err(|e| Error::io(format!("reading {name}"), e))?;
     }
     let parsed = coverage::read_report(&name, BufReader::with_capacity(1 << 16, file), format).map_err(bad_report)?;
     Ok(mapper.map(parsed))
@@ -163,6 +165,7 @@ fn bad_report(e: coverage::ReportError) -> Error {
 fn read_halves(
     name: &str,
     path: &Path,
+    file: &mut std::fs::File,
     size: u64,
     forced: Option<coverage::Format>,
     mapper: &PathMapper<'_>,
@@ -170,7 +173,6 @@ fn read_halves(
     use coverage::{Format, Part};
     use std::io::{Read, Seek, SeekFrom};
     let open = || std::fs::File::open(path).map_err(|e| Error::io(format!("opening {name}"), e));
-    let mut file = open()?;
     let mut head = vec![0; 8192];
     let n = file.read(&mut head).map_err(|e| Error::io(format!("reading {name}"), e))?;
     let (format, marker): (Format, &[u8]) = match coverage::detect_format(&head[..n]) {
@@ -184,10 +186,7 @@ fn read_halves(
     let middle = size / 2;
     file.seek(SeekFrom::Start(middle)).map_err(|e| Error::io(format!("reading {name}"), e))?;
     let mut window = Vec::with_capacity(1 << 20);
-    Read::by_ref(&mut file)
-        .take(1 << 20)
-        .read_to_end(&mut window)
-        .map_err(|e| Error::io(format!("reading {name}"), e))?;
+    Read::by_ref(file).take(1 << 20).read_to_end(&mut window).map_err(|e| Error::io(format!("reading {name}"), e))?;
     let Some(at) = window.windows(marker.len()).position(|w| w == marker) else { return Ok(None) };
     let split = middle + (at + marker.len()) as u64;
     let read_part = |part: Part| -> Result<std::result::Result<coverage::ParsedReport, coverage::ReportError>> {
@@ -321,8 +320,8 @@ pub fn baseline(repo: &Repo, from: &str) -> Result<Option<(String, Recorded)>> {
     match (hit, found) {
         (Some((id, _)), Some(Ok(r))) => Ok(Some((id, r))),
         (Some((id, _)), Some(Err(m))) => Err(Error::git(
-            format!("the recorded coverage on {} cannot be read: {m}", short(&id)),
-            format!("see it with `git notes --ref git-policy/{COVERAGE_STREAM} show {}`; record again on that commit, or fix the line", short(&id)),
+            format!("the recorded coverage on {} cannot be read: {m}", short_id(&id)),
+            format!("see it with `git notes --ref git-policy/{COVERAGE_STREAM} show {}`; record again on that commit, or fix the line", short_id(&id)),
         )),
         _ => Ok(None),
     }
@@ -350,15 +349,13 @@ pub enum Ratchet {
     Lowered {
         /// The commit the record is on.
         at: String,
-        /// The recorded total.
-        baseline: Percent,
         /// The lowest total allowed.
         floor: Percent,
         /// The total now.
         current: Percent,
         /// Why, from `--reason` or a `Coverage-Drop-Reason:` trailer.
         reason: Option<String>,
-        /// The record itself, for the new note's `previous=`.
+        /// The record held to (its total is the baseline), for the new note's `previous=`.
         record: Recorded,
     },
 }
@@ -379,7 +376,7 @@ pub fn judge_ratchet(
         return Ok(Ratchet::Held { at, baseline: record.total, floor, current });
     }
     let why = reason(&at)?;
-    Ok(Ratchet::Lowered { baseline: record.total, floor, current, reason: why, at, record })
+    Ok(Ratchet::Lowered { floor, current, reason: why, at, record })
 }
 
 /// The first `Coverage-Drop-Reason:` trailer among the commits of `head` that `at` lacks.
@@ -403,23 +400,25 @@ pub fn ratchet_findings(policy: &Policy, verdict: &Ratchet, notes: &mut Vec<Stri
         Ratchet::Held { at, baseline, floor, current } => {
             notes.push(format!(
                 "coverage ratchet holds: {current} against {baseline} recorded on {} (floor {floor})",
-                short(at)
+                short_id(at)
             ));
             Vec::new()
         }
-        Ratchet::Lowered { at, baseline, floor, current, reason: Some(why), .. } => {
+        Ratchet::Lowered { at, record, floor, current, reason: Some(why) } => {
             notes.push(format!(
-                "coverage ratchet: {current} is below {baseline} recorded on {} (floor {floor}), allowed for: {why}",
-                short(at)
+                "coverage ratchet: {current} is below {} recorded on {} (floor {floor}), allowed for: {why}",
+                record.total,
+                short_id(at)
             ));
             Vec::new()
         }
-        Ratchet::Lowered { at, baseline, floor, current, reason: None, .. } => rules::finding(
+        Ratchet::Lowered { at, record, floor, current, reason: None } => rules::finding(
             policy,
             "coverage.ratchet",
             format!(
-                "line coverage {current} is below {baseline} recorded on {} (the floor, less [coverage] ratchet-tolerance, is {floor})",
-                short(at)
+                "line coverage {current} is below {} recorded on {} (the floor, less [coverage] ratchet-tolerance, is {floor})",
+                record.total,
+                short_id(at)
             ),
             format!("add tests for the lines the change leaves uncovered; if it lowers coverage on purpose, say why in a `{}: <reason>` trailer of one of its commits", ratchet::REASON_TRAILER),
         )
@@ -449,19 +448,15 @@ fn record(
                 Some(r) => Ok(Some(r.to_string())),
                 None => reason_since(repo, at, head),
             };
-            match judge_ratchet(repo, cov, &parent, report.total, &mut why)? {
-                verdict @ Ratchet::Lowered { reason: None, .. } => {
-                    let found = ratchet_findings(policy, &verdict, &mut Vec::new());
-                    if crate::finding::has_errors(&found) {
-                        writeln!(err, "git-policy: coverage not recorded: it would lower the ratchet without a reason (--reason TEXT records one)").map_err(io_err)?;
-                        return Ok(found);
-                    }
-                }
-                Ratchet::Lowered { reason: why, record, .. } => {
-                    previous = Some(record);
-                    reason = why;
-                }
-                _ => {}
+            let verdict = judge_ratchet(repo, cov, &parent, report.total, &mut why)?;
+            let found = ratchet_findings(policy, &verdict, &mut Vec::new());
+            if crate::finding::has_errors(&found) {
+                writeln!(err, "git-policy: coverage not recorded: it would lower the ratchet without a reason (--reason TEXT records one)").map_err(io_err)?;
+                return Ok(found);
+            }
+            if let Ratchet::Lowered { reason: why, record, .. } = verdict {
+                previous = Some(record);
+                reason = why;
             }
         }
     }
@@ -486,14 +481,10 @@ fn record(
         err,
         "git-policy: recorded line coverage {} on {} in refs/notes/git-policy/{COVERAGE_STREAM}",
         report.total.percent().map_or_else(|| "n/a".to_string(), |p| p.to_string()),
-        short(head)
+        short_id(head)
     )
     .map_err(io_err)?;
     Ok(Vec::new())
-}
-
-fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
 }
 
 fn rule_of(kind: GateKind) -> &'static str {

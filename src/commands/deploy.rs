@@ -16,6 +16,7 @@ use crate::events::metrics::{DeployStatus, Deployment};
 use crate::events::{self, Event};
 use crate::policy::Policy;
 use crate::repo::Repo;
+use crate::subject::short_id;
 
 /// The stream of deployments and rollbacks.
 pub const STREAM: &str = "deploy";
@@ -74,7 +75,7 @@ fn record(repo: &Repo, policy: &Policy, args: &DeployArgs, out: &mut dyn Write, 
     writeln!(
         err,
         "git-policy: recorded deployment {id}: {} to ring {ring} ({env}){}, {}{}",
-        short(&rev),
+        short_id(&rev),
         a.service.as_deref().map(|s| format!(", service {s}")).unwrap_or_default(),
         status_str(status),
         if redeploy { " (a redeploy: this revision was already live in the ring)" } else { "" }
@@ -107,11 +108,11 @@ fn rollback(repo: &Repo, policy: &Policy, r: &RollbackArgs, out: &mut dyn Write,
     repo.append_notes(&events::notes_ref(STREAM), &[(to.clone(), vec![e.to_line()])], "git-policy: rolled back")?;
     writeln!(out, "{id}").map_err(io_err)?;
     let what = match live {
-        Some(l) if l.revision == to => format!("{} (which already runs {})", l.id, short(&to)),
-        Some(l) => format!("{} ({})", l.id, short(&l.revision)),
+        Some(l) if l.revision == to => format!("{} (which already runs {})", l.id, short_id(&to)),
+        Some(l) => format!("{} ({})", l.id, short_id(&l.revision)),
         None => "nothing recorded as live".to_string(),
     };
-    writeln!(err, "git-policy: recorded rollback {id} in ring {ring} to {}, replacing {what}", short(&to))
+    writeln!(err, "git-policy: recorded rollback {id} in ring {ring} to {}, replacing {what}", short_id(&to))
         .map_err(io_err)?;
     Ok(0)
 }
@@ -171,10 +172,6 @@ fn status_str(s: DeployStatus) -> &'static str {
     }
 }
 
-fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
-}
-
 /// The deployment live in a ring and service at `at`: the latest successful record (a rollback
 /// included) at or before it. With `exact_service` false, a query for the whole repository
 /// (no service) falls back to the latest of any service.
@@ -219,7 +216,7 @@ fn on_revision(repo: &Repo, rev: &str) -> Result<Vec<Deployment>> {
 pub fn from_event(commit: &str, e: &Event) -> Option<Deployment> {
     let text = |k: &str| e.get(k).filter(|v| !v.is_empty()).map(str::to_string);
     let ring = text("ring")?;
-    let fallback_id = || format!("{}-{}", short(commit), compact_time(e.time));
+    let fallback_id = || format!("{}-{}", short_id(commit), compact_time(e.time));
     match e.kind.as_str() {
         "deployed" => {
             let status = match e.get("status").unwrap_or("success") {

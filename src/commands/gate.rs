@@ -27,6 +27,7 @@ use crate::policy::units::Duration;
 use crate::policy::Policy;
 use crate::repo::Repo;
 use crate::report::{self, Report, Style};
+use crate::subject::short_id;
 
 /// The stream of coverage totals.
 pub const COVERAGE_STREAM: &str = "coverage";
@@ -106,7 +107,7 @@ pub fn promote(args: &PromoteArgs, out: &mut dyn Write) -> Result<u8> {
                 Finding::new(
                     "release.rolled-back",
                     Level::Error,
-                    format!("{} was rolled back in an earlier ring: {}", short(&rev), rolled.join(", ")),
+                    format!("{} was rolled back in an earlier ring: {}", short_id(&rev), rolled.join(", ")),
                     "promote a revision with the fix instead; [release] forbid-rolled-back = true",
                 )
                 .commit(rev.clone()),
@@ -114,9 +115,9 @@ pub fn promote(args: &PromoteArgs, out: &mut dyn Write) -> Result<u8> {
         }
     }
 
-    let subject = format!("gate promote {} to {to}", short(&rev));
+    let subject = format!("gate promote {} to {to}", short_id(&rev));
     if findings.is_empty() {
-        notes.push(format!("{} may be promoted to {to}", short(&rev)));
+        notes.push(format!("{} may be promoted to {to}", short_id(&rev)));
     }
     let report = Report { subject: &subject, findings: &findings, skipped: &[], notes: &notes };
     use std::io::IsTerminal;
@@ -169,13 +170,13 @@ fn coverage(repo: &Repo, policy: &Policy, rev: &str) -> Result<Criterion> {
         return Ok(Criterion::Unmet(Finding::new(
             "release.coverage",
             Level::Error,
-            format!("no coverage recorded for {} (at least {min} needed)", short(rev)),
+            format!("no coverage recorded for {} (at least {min} needed)", short_id(rev)),
             "record it in CI on this revision: git-policy coverage --record",
         )));
     };
     let e = latest.map_err(|m| {
         Error::git(
-            format!("the coverage note of {} cannot be read: {m}", short(rev)),
+            format!("the coverage note of {} cannot be read: {m}", short_id(rev)),
             "fix or re-record the coverage note",
         )
     })?;
@@ -189,7 +190,7 @@ fn coverage(repo: &Repo, policy: &Policy, rev: &str) -> Result<Criterion> {
     Ok(Criterion::Unmet(Finding::new(
         "release.coverage",
         Level::Error,
-        format!("coverage {total} recorded for {} is below {min}", short(rev)),
+        format!("coverage {total} recorded for {} is below {min}", short_id(rev)),
         "raise coverage, or promote a revision that meets [release] min-coverage",
     )))
 }
@@ -219,8 +220,4 @@ fn rolled_back_by(deployments: &[Deployment], ring: &str, is_rev: &dyn Fn(&str) 
         }
     }
     None
-}
-
-fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
 }

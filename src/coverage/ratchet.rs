@@ -112,11 +112,6 @@ pub fn floor(baseline: Percent, tolerance: Option<Percent>) -> Percent {
     }
 }
 
-/// Whether `current` keeps the ratchet against `baseline`.
-pub fn holds(baseline: Percent, current: Percent, tolerance: Option<Percent>) -> bool {
-    current >= floor(baseline, tolerance)
-}
-
 /// The reason a drop is allowed for, from the first `Coverage-Drop-Reason` trailer of the
 /// messages given (the change's commits, newest first).
 pub fn reason_in<'a>(messages: impl IntoIterator<Item = &'a str>) -> Option<String> {
@@ -135,6 +130,10 @@ mod tests {
 
     fn p(t: &str) -> Percent {
         Percent::parse(t).unwrap()
+    }
+
+    fn holds(baseline: Percent, current: Percent, tolerance: Option<Percent>) -> bool {
+        current >= floor(baseline, tolerance)
     }
 
     #[test]
