@@ -20,7 +20,7 @@ fi
 last=$(git log -1 --format=%ct main)
 until=$(python3 -c "import datetime,sys; print(datetime.datetime.fromtimestamp($last + 86400, datetime.timezone.utc).strftime('%Y-%m-%d'))")
 log "metrics over the whole history, the default 90-day window, and git log --notes"
-hyperfine -N --warmup 1 --runs 5 --export-json "$out/dora.json" \
+hyperfine -N --warmup 1 --runs "$runs" --export-json "$out/dora.json" \
     "$bin metrics --since 2023-01-01 --until $until --format json" \
     "$bin metrics --until $until --format json" \
     "git log --notes=refs/notes/git-policy/dev --format='%H %N'" >"$out/dora.txt" 2>&1 || { cat "$out/dora.txt"; die "hyperfine failed"; }

@@ -110,7 +110,9 @@ def generate(out, a):
                                                       data(b"Notes added by gen-fixture.py\n")))
         for c in range(a.commits):
             name, email, tz = IDENTS[who[c]]
-            note = b"v1 committed %s tz=%s author=%s branch=main\n" % (iso_utc(when[c]), tz, email)
+            # The line the post-commit hook writes (docs/NOTES.md): TIME v1 KIND fields.
+            note = (b"%s v1 committed tz=%s author=%s branch=main hooks=pre-commit,commit-msg "
+                    b"policy=fnv1a64:4f2c9a0b7d1e3c58\n" % (iso_utc(when[c]), tz, email))
             out.write(b"N inline :%d\n%s" % (c + 1, data(note)))
         out.write(b"\n")
     out.write(b"done\n")

@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{deploy, incident, io_err, stamp};
 use crate::cli::{BandsArg, MetricsArgs, MetricsFormat};
@@ -19,7 +20,9 @@ use crate::events::{self};
 use crate::policy::units::Duration;
 use crate::policy::Policy;
 use crate::progress::Progress;
-use crate::repo::history::Ancestry;
+use crate::repo::history::{Ancestry, TrunkCommit};
+use crate::repo::notes::{NotesIndex, NotesReader};
+use crate::repo::objects::Objects;
 use crate::repo::Repo;
 
 /// How far before the window trunk is walked for changes deployed in the window.
@@ -36,11 +39,10 @@ pub fn run(args: &MetricsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     deploy::check_service(policy, args.service.as_deref())?;
 
     let back_to = since.saturating_sub(LOOKBACK);
-    let changes = changes(&repo, policy, back_to)?;
-    crate::env::trace("metrics: changes read");
-    let deployments = deploy::deployments(&repo)?;
     // Incidents are stored against production; a secondary ring has none of its own.
-    let incidents = if ring == policy.deploy.production { incident::incidents(&repo)? } else { Vec::new() };
+    let History { changes, deployments, incidents } =
+        read_history(&repo, policy, back_to, ring == policy.deploy.production)?;
+    crate::env::trace("metrics: history read");
     let chain: Vec<String> = changes.iter().map(|c| c.id.clone()).collect();
     let ancestry = Ancestry::new(&repo).with_chain(&chain);
     let missing: std::collections::BTreeSet<&str> = deployments
@@ -95,7 +97,7 @@ pub fn run(args: &MetricsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     }
     options.trunk_order = Some(order);
     let contains = |revision: &str, change: &str| ancestry.contains(revision, change);
-    crate::env::trace("metrics: streams read");
+    crate::env::trace("metrics: positions found");
     let m = metrics::compute(&changes, &deployments, &incidents, &contains, &options, now);
     crate::env::trace("metrics: computed");
     if let Some(e) = ancestry.take_failure() {
@@ -148,86 +150,163 @@ fn window(since: &str, until: Option<&str>, now: i64) -> Result<(i64, i64)> {
     Ok((since, until))
 }
 
-/// The notes of one stream, looked up one by one or read whole.
-enum Notes<'r> {
-    Lookup(crate::repo::notes::NotesReader<'r>),
-    Whole(std::collections::HashMap<String, String>),
+/// What `metrics` reads from the repository.
+struct History {
+    /// Trunk's changes, newest first.
+    changes: Vec<Change>,
+    deployments: Vec<metrics::Deployment>,
+    incidents: Vec<metrics::Incident>,
 }
 
-impl<'r> Notes<'r> {
-    /// Past this many commits, one walk of the notes tree beats a lookup per commit.
-    const WHOLE_FROM: usize = 2000;
+/// Past this many trunk commits, indexing the stamp streams' notes trees once beats a tree
+/// lookup per commit.
+const INDEX_FROM: usize = 2000;
 
-    fn open(repo: &'r Repo, notes_ref: &str, commits: usize) -> Result<Self> {
-        Ok(if commits >= Self::WHOLE_FROM {
-            Notes::Whole(repo.all_notes(notes_ref)?.into_iter().collect())
-        } else {
-            Notes::Lookup(repo.notes_reader(notes_ref)?)
-        })
-    }
-
-    fn get(&self, commit: &str) -> Result<Option<String>> {
-        match self {
-            Notes::Lookup(r) => r.get(commit),
-            Notes::Whole(m) => Ok(m.get(commit).cloned()),
-        }
-    }
-}
-
-/// Trunk's first-parent commits landed since `back_to`, each a change.
-fn changes(repo: &Repo, policy: &Policy, back_to: i64) -> Result<Vec<Change>> {
+/// Reads trunk's changes since `back_to` and the deployment and incident streams, on two
+/// threads: trunk's first-parent walk on this one; the streams and the indexes of the stamp
+/// notes on a second, beside it; then each thread reads the stamps of half the walk. Objects
+/// are read from the packs by hand ([`Objects`]): through libgit2, whose pack access is behind
+/// one process-wide lock, a second thread made both slower (BENCHMARKS.md, `metrics`).
+fn read_history(repo: &Repo, policy: &Policy, back_to: i64, with_incidents: bool) -> Result<History> {
     let (name, tip) = repo.find_trunk(&policy.trunk.branches, None)?.ok_or_else(|| {
         Error::usage(
             format!("no trunk branch here ({})", policy.trunk.branches.join(", ")),
             "fetch trunk, or name it in [trunk] branches",
         )
     })?;
-    crate::env::trace(&format!("metrics: walking {name}"));
-    let mut progress = Progress::on_stderr();
-    let phase = format!("metrics: walking {name}");
-    let walk = repo.first_parent_walk_with(&tip, back_to, &mut |n| progress.update(&phase, n, 0))?;
-    crate::env::trace(&format!("metrics: {} trunk commits walked", walk.len()));
-    // A long walk reads each stream in one pass over its notes tree; a short one looks notes up.
-    let trunk = Notes::open(repo, &events::notes_ref(stamp::TRUNK), walk.len())?;
-    let dev = Notes::open(repo, &events::notes_ref(stamp::DEV), walk.len())?;
-    let mut out = Vec::new();
-    let total = walk.len();
-    for (i, c) in walk.into_iter().enumerate() {
-        progress.update("metrics: reading stamps", i, total);
-        let merged: Vec<events::Event> = trunk
-            .get(&c.id)?
-            .map(|t| events::parse_note(&t).into_iter().filter(|e| e.kind == "merged").collect())
-            .unwrap_or_default();
-        let stamped_first = merged.iter().filter_map(|e| e.get("first").and_then(parse_utc)).min();
-        let committed = || -> Result<Option<i64>> {
-            Ok(dev.get(&c.id)?.and_then(|t| {
-                events::parse_note(&t).into_iter().filter(|e| e.kind == "committed").map(|e| e.time).min()
-            }))
+    let side_repo = repo.reopen()?;
+    let short_walk = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let side = s.spawn(|| read_streams(side_repo, with_incidents, &short_walk));
+        crate::env::trace(&format!("metrics: walking {name}"));
+        let mut progress = Progress::on_stderr();
+        let phase = format!("metrics: walking {name}");
+        let walked = repo.first_parent_walk_with(&tip, back_to, &mut |n| progress.update(&phase, n, 0));
+        if walked.as_ref().map_or(true, |w| w.len() < INDEX_FROM) {
+            short_walk.store(true, Ordering::Relaxed);
+        }
+        let side = side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let walk = walked?;
+        let Streams { repo: side_repo, deployments, incidents, indexes } = side?;
+        crate::env::trace(&format!("metrics: {} trunk commits walked", walk.len()));
+        let changes = match indexes {
+            Some((trunk, dev)) => {
+                let (trunk, dev) = (&trunk, &dev);
+                let (newer, older) = walk.split_at(walk.len() / 2);
+                std::thread::scope(|s| -> Result<Vec<Change>> {
+                    let older = s.spawn(move || {
+                        let mut stamps = Stamps::Indexed { trunk, dev, objects: side_repo.objects() };
+                        older.iter().map(|c| change(&side_repo, policy, &mut stamps, c)).collect::<Result<Vec<_>>>()
+                    });
+                    let mut stamps = Stamps::Indexed { trunk, dev, objects: repo.objects() };
+                    let mut changes = Vec::with_capacity(walk.len());
+                    for (i, c) in newer.iter().enumerate() {
+                        progress.update("metrics: reading stamps", 2 * i, walk.len());
+                        changes.push(change(repo, policy, &mut stamps, c)?);
+                    }
+                    changes.extend(older.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?);
+                    Ok(changes)
+                })?
+            }
+            None => {
+                let mut stamps = Stamps::Lookup {
+                    trunk: repo.notes_reader(&events::notes_ref(stamp::TRUNK))?,
+                    dev: repo.notes_reader(&events::notes_ref(stamp::DEV))?,
+                };
+                let mut changes = Vec::with_capacity(walk.len());
+                for (i, c) in walk.iter().enumerate() {
+                    progress.update("metrics: reading stamps", i, walk.len());
+                    changes.push(change(repo, policy, &mut stamps, c)?);
+                }
+                changes
+            }
         };
-        let first_commit = match stamped_first {
-            Some(t) => t,
-            None => committed()?.unwrap_or(c.author_time),
-        };
-        let services = if policy.services.is_empty() {
-            Vec::new()
-        } else {
-            let paths = repo.commit_changes(&c.id, false)?;
-            policy
-                .services
-                .iter()
-                .filter(|s| paths.iter().any(|p| s.paths.is_match(&p.path)))
-                .map(|s| s.name.clone())
-                .collect()
-        };
-        out.push(Change {
-            id: c.id,
-            first_commit,
-            merged_at: Some(merged.iter().map(|e| e.time).min().unwrap_or(c.committer_time)),
-            services,
-        });
+        progress.finish();
+        crate::env::trace("metrics: stamps read");
+        Ok(History { changes, deployments, incidents })
+    })
+}
+
+/// What the second thread reads while trunk is walked.
+struct Streams {
+    /// Its handle, handed on to read half the stamps.
+    repo: Repo,
+    deployments: Vec<metrics::Deployment>,
+    incidents: Vec<metrics::Incident>,
+    /// The trunk and dev stamp indexes; `None` when the walk turned out short (a tree lookup
+    /// per commit is then cheaper than indexing a large notes tree).
+    indexes: Option<(NotesIndex, NotesIndex)>,
+}
+
+fn read_streams(repo: Repo, with_incidents: bool, short_walk: &AtomicBool) -> Result<Streams> {
+    let deployments = deploy::deployments(&repo)?;
+    let incidents = if with_incidents { incident::incidents(&repo)? } else { Vec::new() };
+    crate::env::trace("metrics: streams read");
+    let indexes = {
+        let mut objects = repo.objects();
+        let trunk = repo.notes_index_unless(&events::notes_ref(stamp::TRUNK), &mut objects, short_walk)?;
+        let dev = repo.notes_index_unless(&events::notes_ref(stamp::DEV), &mut objects, short_walk)?;
+        trunk.zip(dev)
+    };
+    if let Some((_, dev)) = &indexes {
+        crate::env::trace(&format!("metrics: stamps indexed ({} dev notes)", dev.len()));
     }
-    progress.finish();
-    Ok(out)
+    Ok(Streams { repo, deployments, incidents, indexes })
+}
+
+/// Where a change's stamps are read from.
+enum Stamps<'a, 'r> {
+    /// Looked up in the notes trees, commit by commit (a short walk).
+    Lookup { trunk: NotesReader<'r>, dev: NotesReader<'r> },
+    /// Read through indexes of the notes trees, built once (a long walk).
+    Indexed { trunk: &'a NotesIndex, dev: &'a NotesIndex, objects: Objects<'r> },
+}
+
+impl Stamps<'_, '_> {
+    fn trunk(&mut self, commit: &str) -> Result<Option<String>> {
+        match self {
+            Stamps::Lookup { trunk, .. } => trunk.get(commit),
+            Stamps::Indexed { trunk, objects, .. } => trunk.note(objects, commit),
+        }
+    }
+
+    fn dev(&mut self, commit: &str) -> Result<Option<String>> {
+        match self {
+            Stamps::Lookup { dev, .. } => dev.get(commit),
+            Stamps::Indexed { dev, objects, .. } => dev.note(objects, commit),
+        }
+    }
+}
+
+/// One trunk commit as a change: its start from its stamps (or author date), when it landed,
+/// and the services it touches.
+fn change(repo: &Repo, policy: &Policy, stamps: &mut Stamps<'_, '_>, c: &TrunkCommit) -> Result<Change> {
+    let merged: Vec<events::Event> = stamps
+        .trunk(&c.id)?
+        .map(|t| events::parse_note(&t).into_iter().filter(|e| e.kind == "merged").collect())
+        .unwrap_or_default();
+    let stamped_first = merged.iter().filter_map(|e| e.get("first").and_then(parse_utc)).min();
+    let first_commit = match stamped_first {
+        Some(t) => t,
+        None => stamps.dev(&c.id)?.and_then(|t| events::earliest(&t, "committed")).unwrap_or(c.author_time),
+    };
+    let services = if policy.services.is_empty() {
+        Vec::new()
+    } else {
+        let paths = repo.commit_changes(&c.id, false)?;
+        policy
+            .services
+            .iter()
+            .filter(|s| paths.iter().any(|p| s.paths.is_match(&p.path)))
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    Ok(Change {
+        id: c.id.clone(),
+        first_commit,
+        merged_at: Some(merged.iter().map(|e| e.time).min().unwrap_or(c.committer_time)),
+        services,
+    })
 }
 
 /// `1d 4h`, `2h 30m`, `4m 10s`: the two largest units.

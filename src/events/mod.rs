@@ -85,6 +85,37 @@ pub fn parse_note(text: &str) -> Vec<Event> {
     text.lines().filter_map(Event::parse).collect()
 }
 
+/// The earliest time of a `kind` event in a note's text: the lines [`parse_note`] would read as
+/// events of that kind, checked in place, without building them (the metrics read this for
+/// every trunk commit).
+pub fn earliest(text: &str, kind: &str) -> Option<i64> {
+    text.lines().filter_map(|line| time_of(line, kind)).min()
+}
+
+/// The time of `line` when it is a whole event of `kind`, by [`Event::parse`]'s rules.
+fn time_of(line: &str, kind: &str) -> Option<i64> {
+    let mut parts = line.split_ascii_whitespace();
+    let time = parts.next()?;
+    if parts.next()? != VERSION {
+        return None;
+    }
+    let k = parts.next()?;
+    if k != kind && decode(k).as_deref() != Some(kind) {
+        return None;
+    }
+    let whole = parts.all(|p| p.split_once('=').is_some_and(|(k, v)| decodes(k) && decodes(v)));
+    if whole {
+        time::parse_utc(time)
+    } else {
+        None
+    }
+}
+
+/// Whether `decode` would read `s`, without allocating for the common text with no escapes.
+fn decodes(s: &str) -> bool {
+    !s.contains('%') || decode(s).is_some()
+}
+
 fn encode(s: &str) -> String {
     let mut out = Vec::with_capacity(s.len());
     for b in s.bytes() {
@@ -131,6 +162,23 @@ pub fn union_lines<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn earliest_reads_the_events_parse_note_reads() {
+        let text = "2026-05-02T00:00:00Z v1 committed tz=+0100\n\
+                    2026-05-01T00:00:00Z v1 pushed remote=origin\n\
+                    2026-04-01T00:00:00Z v1 committed broken-field\n\
+                    2026-03-01T00:00:00Z v2 committed tz=+0100\n\
+                    2026-02-01T00:00:00Z v1 committed bad=%zz\n\
+                    not-a-time v1 committed\n\
+                    2026-05-01T12:00:00Z v1 commit%74ed who=Zo%C3%AB\n";
+        let by_parse = parse_note(text).iter().filter(|e| e.kind == "committed").map(|e| e.time).min();
+        assert_eq!(earliest(text, "committed"), by_parse);
+        assert_eq!(earliest(text, "committed"), time::parse_utc("2026-05-01T12:00:00Z"), "an escaped kind counts");
+        assert_eq!(earliest(text, "pushed"), time::parse_utc("2026-05-01T00:00:00Z"));
+        assert_eq!(earliest(text, "merged"), None);
+        assert_eq!(earliest("", "committed"), None);
+    }
 
     #[test]
     fn lines_round_trip_and_stay_readable() {

@@ -64,15 +64,16 @@ impl Repo {
         // .gitattributes, and libgit2 reads attributes from the index too, which would load and
         // checksum the whole index (tens of milliseconds in a monorepo) for one lookup. Content
         // then decides what is binary, as git does without attributes.
-        let differ = git2::Repository::open(self.raw().path()).map_err(|e| git_err("opening the repository", &e))?;
+        let differ = self.reopen()?;
+        let differ = differ.raw();
         let mut empty = git2::Index::new().map_err(|e| git_err("creating an index", &e))?;
         differ.set_index(&mut empty).map_err(|e| git_err("creating an index", &e))?;
         for (path, old, new) in &modified {
-            blob_diff_lines(&differ, path, Some(*old), *new, &mut out)?;
+            blob_diff_lines(differ, path, Some(*old), *new, &mut out)?;
         }
         if deleted.is_empty() {
             for (path, new) in &added {
-                blob_diff_lines(&differ, path, None, *new, &mut out)?;
+                blob_diff_lines(differ, path, None, *new, &mut out)?;
             }
         } else if !added.is_empty() {
             self.renamed_lines(

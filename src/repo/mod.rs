@@ -15,6 +15,8 @@ mod lines;
 mod loose;
 mod mapped;
 pub mod notes;
+pub mod objects;
+pub mod pack;
 mod staged;
 mod treediff;
 
@@ -49,6 +51,14 @@ impl Repo {
                 "pass a directory inside a git repository",
             )
         })
+    }
+
+    /// A second handle on the same repository, for another thread (a handle is not shared
+    /// between threads) or for settings that must not touch this one.
+    pub fn reopen(&self) -> Result<Self> {
+        git2::Repository::open(self.inner.path())
+            .map(|inner| Self { inner })
+            .map_err(|e| git_err("opening the repository again", &e))
     }
 
     /// The work tree root; `None` for a bare repository.

@@ -8,7 +8,10 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::objects::{tree_entries, Objects};
+use super::pack::Kind;
 use super::{git_err, Repo, TREE_MODE};
 use crate::error::{Error, Result};
 use crate::events::union_lines;
@@ -141,26 +144,68 @@ fn commit_bytes(tree: git2::Oid, parents: &[git2::Oid], sig: &git2::Signature<'_
     out
 }
 
-/// Every note of a tree: annotated id (hex) -> blob id, in one walk.
-fn collect(
-    repo: &git2::Repository,
-    tree: &git2::Tree<'_>,
-    prefix: &str,
-    out: &mut Vec<(String, git2::Oid)>,
-) -> Result<()> {
-    for entry in tree.iter() {
-        let Some(name) = entry.name() else { continue };
-        let full = format!("{prefix}{name}");
-        match entry.kind() {
-            Some(git2::ObjectType::Tree) if name.len() == 2 && is_hex(name) => {
-                let sub = repo.find_tree(entry.id()).map_err(|e| git_err("reading a notes tree", &e))?;
-                collect(repo, &sub, &full, out)?;
+/// A note's bytes as text (invalid UTF-8 replaced, as `git notes show` shows it).
+fn note_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Which commits of one notes ref have a note, and where it is: the notes tree walked once,
+/// no note read yet ([`Repo::indexed_note`] reads one). For many notes of a large ref, this
+/// reads each fan-out tree once instead of three trees per note.
+#[derive(Debug, Default)]
+pub struct NotesIndex {
+    blobs: std::collections::HashMap<git2::Oid, git2::Oid>,
+}
+
+impl NotesIndex {
+    /// How many commits have a note.
+    pub fn len(&self) -> usize {
+        self.blobs.len()
+    }
+
+    /// Whether no commit has a note (or the ref does not exist).
+    pub fn is_empty(&self) -> bool {
+        self.blobs.is_empty()
+    }
+}
+
+/// Adds every note of a raw tree to `out`, keyed by the annotated commit. `prefix` holds the
+/// hex of the fan-out directories above it. Gives up (`false`) once `stop` is set, checked per
+/// top-level entry, so at most 1/256 of a large tree is read after it.
+fn index_tree(
+    objects: &mut Objects<'_>,
+    raw: &[u8],
+    prefix: &mut String,
+    out: &mut std::collections::HashMap<git2::Oid, git2::Oid>,
+    stop: &AtomicBool,
+) -> Result<bool> {
+    for (mode, name, id) in tree_entries(raw) {
+        if prefix.is_empty() && stop.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
+        let Some(name) = std::str::from_utf8(name).ok().filter(|n| is_hex(n)) else { continue };
+        let depth = prefix.len();
+        if mode == b"40000" && name.len() == 2 && depth + 2 < 40 {
+            let (kind, sub) = objects.read(id)?;
+            if kind != Kind::Tree {
+                return Err(Error::git(format!("notes tree entry {prefix}{name} is not a tree"), "run git fsck"));
             }
-            Some(git2::ObjectType::Blob) if full.len() == 40 && is_hex(&full) => out.push((full, entry.id())),
-            _ => {}
+            prefix.push_str(name);
+            let walked = index_tree(objects, &sub, prefix, out, stop);
+            prefix.truncate(depth);
+            if !walked? {
+                return Ok(false);
+            }
+        } else if mode.starts_with(b"100") && depth + name.len() == 40 {
+            prefix.push_str(name);
+            let commit = git2::Oid::from_str(prefix);
+            prefix.truncate(depth);
+            if let Ok(commit) = commit {
+                out.insert(commit, id);
+            }
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Reads many notes of one ref with the ref resolved once (a lookup per commit would hit the
@@ -227,14 +272,60 @@ impl Repo {
         Ok(String::from_utf8_lossy(blob.content()).into_owned())
     }
 
+    /// The index of every note of `notes_ref` (empty when the ref does not exist).
+    ///
+    /// Trees are read through `objects` (the packs by hand): a 100,000-note ref has some 53,000
+    /// fan-out trees.
+    pub fn notes_index(&self, notes_ref: &str, objects: &mut Objects<'_>) -> Result<NotesIndex> {
+        let never = AtomicBool::new(false);
+        Ok(self.notes_index_unless(notes_ref, objects, &never)?.unwrap_or_default())
+    }
+
+    /// [`Repo::notes_index`], given up (`None`) once another thread sets `stop`: the metrics
+    /// index beside a history walk that may turn out too short to need it.
+    pub fn notes_index_unless(
+        &self,
+        notes_ref: &str,
+        objects: &mut Objects<'_>,
+        stop: &AtomicBool,
+    ) -> Result<Option<NotesIndex>> {
+        let mut blobs = std::collections::HashMap::new();
+        if let Some((_, root)) = self.notes_tree(notes_ref)? {
+            let (_, raw) = objects.read(root.id())?;
+            if !index_tree(objects, &raw, &mut String::with_capacity(40), &mut blobs, stop)? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(NotesIndex { blobs }))
+    }
+
+    /// A reader of many objects for this thread (see [`Objects`]).
+    pub fn objects(&self) -> Objects<'_> {
+        Objects::new(self)
+    }
+}
+
+impl NotesIndex {
+    /// The note on `commit` (full hex), read through `objects`; `None` when it has none.
+    pub fn note(&self, objects: &mut Objects<'_>, commit: &str) -> Result<Option<String>> {
+        let Ok(id) = git2::Oid::from_str(commit) else { return Ok(None) };
+        match self.blobs.get(&id) {
+            Some(blob) => Ok(Some(note_text(objects.read(*blob)?.1))),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Repo {
     /// Every note of a ref, `(commit, text)`, in one walk of the notes tree.
     pub fn all_notes(&self, notes_ref: &str) -> Result<Vec<(String, String)>> {
-        let Some((_, root)) = self.notes_tree(notes_ref)? else { return Ok(Vec::new()) };
-        let mut found = Vec::new();
-        collect(self.raw(), &root, "", &mut found)?;
-        let mut out = Vec::with_capacity(found.len());
-        for (commit, blob) in found {
-            out.push((commit, self.blob_text(blob)?));
+        let mut objects = self.objects();
+        let index = self.notes_index(notes_ref, &mut objects)?;
+        let mut noted: Vec<(&git2::Oid, &git2::Oid)> = index.blobs.iter().collect();
+        noted.sort_unstable();
+        let mut out = Vec::with_capacity(noted.len());
+        for (commit, blob) in noted {
+            out.push((commit.to_string(), note_text(objects.read(*blob)?.1)));
         }
         Ok(out)
     }
@@ -251,15 +342,15 @@ impl Repo {
         depth: usize,
         accept: &mut dyn FnMut(&str, &str) -> bool,
     ) -> Result<Option<(String, String)>> {
-        let Some((_, root)) = self.notes_tree(notes_ref)? else { return Ok(None) };
-        let mut found = Vec::new();
-        collect(self.raw(), &root, "", &mut found)?;
-        let noted: std::collections::HashMap<String, git2::Oid> = found.into_iter().collect();
+        let mut objects = self.objects();
+        let noted = self.notes_index(notes_ref, &mut objects)?;
+        if noted.is_empty() {
+            return Ok(None);
+        }
         let mut oid = git2::Oid::from_str(from).map_err(|e| git_err(&format!("`{from}` is not an object id"), &e))?;
         for _ in 0..depth {
             let id = oid.to_string();
-            if let Some(blob) = noted.get(&id) {
-                let text = self.blob_text(*blob)?;
+            if let Some(text) = noted.note(&mut objects, &id)? {
                 if accept(&id, &text) {
                     return Ok(Some((id, text)));
                 }
@@ -405,4 +496,69 @@ fn backoff(attempt: u32) {
     // winner of a race finish.
     let jitter = jitter * 2;
     std::thread::sleep(std::time::Duration::from_micros(200 * u64::from(attempt.min(50)) + jitter));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repo::commits::tests::TestRepo;
+
+    const REF: &str = "refs/notes/git-policy/dev";
+
+    #[test]
+    fn the_index_finds_every_note_of_a_fanned_out_tree_packed_or_loose() {
+        let t = TestRepo::new();
+        let mut parent = None;
+        let mut commits = Vec::new();
+        for i in 0..300 {
+            let c = t.commit(Some("refs/heads/main"), parent.as_slice(), &[("f", Some(&i.to_string()))], 100 + i);
+            parent = Some(c);
+            commits.push(c.to_string());
+        }
+        let r = t.open();
+        let first: Vec<(String, Vec<String>)> =
+            commits[..200].iter().map(|c| (c.clone(), vec![format!("note of {c}")])).collect();
+        r.append_notes(REF, &first, "stamp").unwrap();
+        crate::repo::objects::tests::pack_all(&t);
+        let rest: Vec<(String, Vec<String>)> =
+            commits[150..].iter().map(|c| (c.clone(), vec![format!("more on {c}")])).collect();
+        r.append_notes(REF, &rest, "stamp").unwrap();
+        let r = t.open();
+        let root = r.notes_tree(REF).unwrap().unwrap().1;
+        assert!(fanout(r.raw(), &root) > 0, "300 notes are fanned out");
+        let mut objects = r.objects();
+        let index = r.notes_index(REF, &mut objects).unwrap();
+        assert_eq!(index.len(), 300);
+        let all: std::collections::HashMap<String, String> = r.all_notes(REF).unwrap().into_iter().collect();
+        for c in &commits {
+            assert_eq!(index.note(&mut objects, c).unwrap().as_ref(), all.get(c), "{c}");
+        }
+        assert_eq!(index.note(&mut objects, crate::repo::commits::tests::MISSING).unwrap(), None);
+        assert_eq!(index.note(&mut objects, "not-an-id").unwrap(), None);
+        assert!(r.notes_index("refs/notes/git-policy/none", &mut objects).unwrap().is_empty());
+        let stop = AtomicBool::new(true);
+        assert!(r.notes_index_unless(REF, &mut objects, &stop).unwrap().is_none(), "given up when told");
+    }
+
+    #[test]
+    fn the_index_reads_notes_git_wrote() {
+        let t = TestRepo::new();
+        let c = t.commit(Some("refs/heads/main"), &[], &[("f", Some("1"))], 100);
+        let out = std::process::Command::new("git")
+            .current_dir(t.dir.path())
+            .args(["notes", "--ref", REF, "add", "-m", "by git", &c.to_string()])
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Ada")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "Ada")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let r = t.open();
+        let mut objects = r.objects();
+        let index = r.notes_index(REF, &mut objects).unwrap();
+        assert_eq!(index.note(&mut objects, &c.to_string()).unwrap().as_deref(), Some("by git\n"));
+    }
 }
