@@ -288,7 +288,13 @@ fn change(repo: &Repo, policy: &Policy, stamps: &mut Stamps<'_, '_>, c: &TrunkCo
     let stamped_first = merged.iter().filter_map(|e| e.get("first").and_then(parse_utc)).min();
     let first_commit = match stamped_first {
         Some(t) => t,
-        None => stamps.dev(&c.id)?.and_then(|t| events::earliest(&t, "committed")).unwrap_or(c.author_time),
+        None => match stamps.dev(&c.id)?.and_then(|t| events::earliest(&t, "committed")) {
+            Some(t) => t,
+            None => match c.author_time {
+                Some(t) => t,
+                None => repo.commit_info(&c.id)?.author_time,
+            },
+        },
     };
     let services = if policy.services.is_empty() {
         Vec::new()

@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::commits::CommitId;
+use super::graph::CommitGraph;
 use super::objects::{commit_facts, Objects};
 use super::pack::Kind;
 use super::{git_err, Repo};
@@ -14,13 +15,18 @@ use crate::error::Result;
 pub struct TrunkCommit {
     /// Full hex id.
     pub id: CommitId,
-    /// Author time, Unix seconds.
-    pub author_time: i64,
+    /// Author time, Unix seconds; `None` when the walk read the commit from the commit-graph,
+    /// which does not hold it ([`Repo::commit_info`] reads it).
+    pub author_time: Option<i64>,
     /// Committer time, Unix seconds (when it landed, for a commit made by trunk's merge).
     pub committer_time: i64,
     /// Number of parents.
     pub parent_count: usize,
 }
+
+/// One step of a first-parent walk: the first parent (and its place in the commit-graph), the
+/// parent count, the author time (when read) and the committer time.
+type WalkStep = (Option<git2::Oid>, Option<u32>, usize, Option<i64>, i64);
 
 impl Repo {
     /// The first-parent chain from `tip`, newest first, stopping before the first commit whose
@@ -40,33 +46,59 @@ impl Repo {
     ) -> Result<Vec<TrunkCommit>> {
         let mut oid = git2::Oid::from_str(tip).map_err(|e| git_err(&format!("`{tip}` is not an object id"), &e))?;
         let mut out = Vec::new();
-        // Commits are read from the packs by hand: libgit2's object cache and pack lookup were
-        // two thirds of a 100,000-commit walk (BENCHMARKS.md, `metrics`).
+        // The commit-graph answers without reading a commit; what it does not hold is read from
+        // the packs by hand (libgit2's object cache and pack lookup were two thirds of a
+        // 100,000-commit walk), and what the packs do not hold from libgit2.
+        let graph = CommitGraph::open(self.common_dir(), &self.common_dir().join("objects"));
         let mut objects = Objects::new(self);
+        let mut pos = graph.as_ref().and_then(|g| g.position(<&[u8; 20]>::try_from(oid.as_bytes()).ok()?));
         loop {
             if out.len().is_multiple_of(1024) {
                 walked(out.len());
             }
-            let packed = objects.packed(oid).filter(|(kind, _)| *kind == Kind::Commit);
-            let facts = match packed.as_ref().and_then(|(_, raw)| commit_facts(raw)) {
+            let from_graph = graph.as_ref().zip(pos).and_then(|(g, p)| {
+                let c = g.commit(p)?;
+                let parent = match c.first_parent {
+                    Some(fp) => Some(git2::Oid::from_bytes(&g.commit(fp)?.id).ok()?),
+                    None => None,
+                };
+                Some((parent, c.first_parent, c.parents, None, c.committer_time))
+            });
+            let (parent, parent_pos, parent_count, author_time, committer_time) = match from_graph {
                 Some(facts) => facts,
-                None => {
-                    let c = self.raw().find_commit(oid).map_err(|e| git_err(&format!("reading commit {oid}"), &e))?;
-                    let times = (c.author().when().seconds(), c.committer().when().seconds());
-                    (c.parent_ids().next(), c.parent_count(), times.0, times.1)
-                }
+                None => self.commit_by_object(&mut objects, oid, graph.as_ref())?,
             };
-            let (parent, parent_count, author_time, committer_time) = facts;
             if committer_time < stop_before {
                 break;
             }
             out.push(TrunkCommit { id: oid.to_string(), author_time, committer_time, parent_count });
             match parent {
-                Some(p) => oid = p,
+                Some(p) => (oid, pos) = (p, parent_pos),
                 None => break,
             }
         }
         Ok(out)
+    }
+
+    /// What a walk needs of one commit, read from its object: first parent (and its place in
+    /// the graph, when there is one), parent count, author and committer times.
+    fn commit_by_object(
+        &self,
+        objects: &mut Objects<'_>,
+        oid: git2::Oid,
+        graph: Option<&CommitGraph>,
+    ) -> Result<WalkStep> {
+        let packed = objects.packed(oid).filter(|(kind, _)| *kind == Kind::Commit);
+        let (parent, count, author, committer) = match packed.as_ref().and_then(|(_, raw)| commit_facts(raw)) {
+            Some(facts) => facts,
+            None => {
+                let c = self.raw().find_commit(oid).map_err(|e| git_err(&format!("reading commit {oid}"), &e))?;
+                let times = (c.author().when().seconds(), c.committer().when().seconds());
+                (c.parent_ids().next(), c.parent_count(), times.0, times.1)
+            }
+        };
+        let parent_pos = graph.zip(parent).and_then(|(g, p)| g.position(<&[u8; 20]>::try_from(p.as_bytes()).ok()?));
+        Ok((parent, parent_pos, count, Some(author), committer))
     }
 
     /// The commit a revision names, or `None` when it names nothing here (a revision recorded on
@@ -235,7 +267,7 @@ mod tests {
         assert_eq!(all.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), newest_first(&g));
         assert_eq!(
             all[1],
-            TrunkCommit { id: g.main[3].clone(), author_time: 400, committer_time: 400, parent_count: 2 }
+            TrunkCommit { id: g.main[3].clone(), author_time: Some(400), committer_time: 400, parent_count: 2 }
         );
         let recent = r.first_parent_walk(tip, 300).unwrap();
         assert_eq!(recent.len(), 3, "c2 was committed at 300, inside the window; c1 at 200 is not");
@@ -253,6 +285,23 @@ mod tests {
         let packed = g.t.open().first_parent_walk(tip, 0).unwrap();
         assert_eq!(packed, loose);
         assert!(g.t.dir.path().join(".git/objects/pack").read_dir().unwrap().count() >= 2);
+        let out = std::process::Command::new("git")
+            .current_dir(g.t.dir.path())
+            .args(["commit-graph", "write", "--reachable"])
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        // A commit made after the graph is read from its object, the rest from the graph.
+        let newer = g.t.commit(Some("refs/heads/main"), &[Oid::from_str(tip).unwrap()], &[("a", Some("5"))], 600);
+        let graphed = g.t.open().first_parent_walk(&newer.to_string(), 0).unwrap();
+        assert_eq!(graphed[0].author_time, Some(600), "not in the graph");
+        assert_eq!(graphed[1..].iter().map(|c| c.author_time).collect::<Vec<_>>(), [None; 5], "from the graph");
+        let strip =
+            |w: &[TrunkCommit]| w.iter().map(|c| (c.id.clone(), c.committer_time, c.parent_count)).collect::<Vec<_>>();
+        assert_eq!(strip(&graphed[1..]), strip(&loose));
+        assert_eq!(g.t.open().first_parent_walk(tip, 350).unwrap().len(), 2, "the window stops the walk");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Read-only memory maps of files git replaces by rename (the index), the one place this crate
-//! uses `unsafe`.
+//! Read-only memory maps of files git replaces by rename (the index, pack files and their
+//! indexes, the commit-graph), the one place this crate uses `unsafe`.
 //!
 //! Reading a 1 MB index with read(2) copies it into freshly faulted anonymous pages, which
 //! was a fifth of the pre-commit hook's time on a 10,000-file repository; a map shares the
@@ -23,15 +23,16 @@ impl Mapped {
     /// Maps `path` read-only.
     ///
     /// Only for files git never rewrites in place: git writes `index.lock` and renames it over
-    /// the index, so a map keeps the old inode's bytes intact while git replaces the file.
+    /// the index (and writes packs and commit-graphs to temporary files it renames), so a map
+    /// keeps the old inode's bytes intact while git replaces or deletes the file.
     pub fn open(path: &Path) -> io::Result<Self> {
         let file = File::open(path)?;
         if file.metadata()?.len() == 0 {
             return Ok(Self::Empty);
         }
         #[expect(unsafe_code, reason = "mapping a file that is replaced by rename, never truncated in place")]
-        // SAFETY: the map is read-only and private to this process; git replaces the index by
-        // renaming a new file over it, so the mapped inode's bytes do not change while mapped.
+        // SAFETY: the map is read-only and private to this process; git replaces these files by
+        // renaming a new file over them, so the mapped inode's bytes do not change while mapped.
         // A tool that truncated the index in place could make a read fault (SIGBUS), the same
         // exposure git itself has, which maps the index too.
         let map = unsafe { memmap2::Mmap::map(&file)? };

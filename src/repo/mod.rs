@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 const TREE_MODE: i32 = 0o040000;
 
 pub mod commits;
+mod graph;
 pub mod history;
 pub mod index_file;
 mod lines;
