@@ -66,7 +66,7 @@ impl GraphFile {
             }
         }
         let fanout = fanout?;
-        let count = usize::try_from(be32(&map, fanout + 255 * 4)?).ok()?;
+        let count = usize::try_from(be32(&map, fanout.checked_add(255 * 4)?)?).ok()?;
         let (lookup, data) = (lookup?, data?);
         // Every table must fit in the file, or nothing of it is trusted.
         if lookup.checked_add(count.checked_mul(20)?)? > map.len()
@@ -169,7 +169,7 @@ impl CommitGraph {
                 let mut n = 1;
                 for k in start.. {
                     n += 1;
-                    if be32(&file.map, edges + k * 4)? & LAST_EDGE != 0 {
+                    if be32(&file.map, edges.checked_add(k.checked_mul(4)?)?)? & LAST_EDGE != 0 {
                         break;
                     }
                     if n > 1 << 16 {
@@ -275,6 +275,50 @@ mod tests {
         git(&t, &["replace", "-d", &main[2].to_string()]);
         std::fs::write(dir.join("shallow"), format!("{}\n", main[1])).unwrap();
         assert!(CommitGraph::open(&dir, &dir.join("objects")).is_none());
+    }
+
+    use proptest::prelude::*;
+
+    /// The commit-graph bytes of a small history with a merge and an octopus.
+    fn graph_bytes() -> Vec<u8> {
+        let t = TestRepo::new();
+        history(&t);
+        git(&t, &["commit-graph", "write", "--reachable"]);
+        std::fs::read(t.dir.path().join(".git/objects/info/commit-graph")).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Damaged bytes anywhere give answers or `None`, never a panic or an endless walk.
+        #[test]
+        fn damaged_graphs_never_panic(
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+            let mut bytes = BYTES.get_or_init(graph_bytes).clone();
+            for (at, b) in &flips {
+                let i = at.index(bytes.len());
+                bytes[i] = *b;
+            }
+            if flips.len() % 2 == 0 {
+                bytes.truncate(cut.index(bytes.len() + 1));
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let info = dir.path().join("objects/info");
+            std::fs::create_dir_all(&info).unwrap();
+            std::fs::write(info.join("commit-graph"), &bytes).unwrap();
+            if let Some(g) = CommitGraph::open(dir.path(), &dir.path().join("objects")) {
+                for start in 0..10u32 {
+                    let mut pos = Some(start);
+                    for _ in 0..20 {
+                        pos = pos.and_then(|p| g.commit(p)).and_then(|c| c.first_parent);
+                    }
+                }
+                let _ = g.position(&[0x55; 20]);
+            }
+        }
     }
 
     #[test]

@@ -571,6 +571,64 @@ mod tests {
         assert_reads_like_libgit2(dir.path(), &git);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
+
+        /// Damaged index or pack bytes give the right object or `None`, never a panic.
+        #[test]
+        fn damaged_packs_never_panic(
+            flips in proptest::collection::vec(
+                (proptest::prelude::any::<bool>(), proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()),
+                1..8,
+            ),
+        ) {
+            struct Fixture {
+                _dir: tempfile::TempDir,
+                idx: Vec<u8>,
+                pack: Vec<u8>,
+                ids: Vec<[u8; 20]>,
+            }
+            static FIXTURE: std::sync::OnceLock<std::sync::Mutex<Fixture>> = std::sync::OnceLock::new();
+            let fixture = FIXTURE.get_or_init(|| {
+                let (dir, git) = packed_repo();
+                git(&["repack", "-adq", "--depth=50"]);
+                let pack_dir = dir.path().join(".git/objects/pack");
+                let file = |ext: &str| {
+                    let p = std::fs::read_dir(&pack_dir).unwrap().flatten().map(|e| e.path())
+                        .find(|p| p.extension().is_some_and(|x| x == ext)).unwrap();
+                    std::fs::read(p).unwrap()
+                };
+                let repo = git2::Repository::open(dir.path()).unwrap();
+                let odb = repo.odb().unwrap();
+                let mut ids = Vec::new();
+                odb.foreach(|id| {
+                    ids.push(id.as_bytes().try_into().unwrap());
+                    true
+                }).unwrap();
+                ids.truncate(60);
+                std::sync::Mutex::new(Fixture { idx: file("idx"), pack: file("pack"), ids, _dir: dir })
+            });
+            let f = fixture.lock().unwrap();
+            let (mut idx, mut pack) = (f.idx.clone(), f.pack.clone());
+            for (in_idx, at, b) in &flips {
+                let bytes = if *in_idx { &mut idx } else { &mut pack };
+                let i = at.index(bytes.len());
+                bytes[i] = *b;
+            }
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir(dir.path().join("pack")).unwrap();
+            std::fs::write(dir.path().join("pack/pack-x.idx"), &idx).unwrap();
+            std::fs::write(dir.path().join("pack/pack-x.pack"), &pack).unwrap();
+            let packs = Packs::open(dir.path());
+            let (mut z, mut bases) = (Decompress::new(true), BaseCache::default());
+            // What is read may be right (a flip in bytes nothing reads) or `None`; what matters
+            // is that nothing panics, loops or allocates without bound.
+            for id in &f.ids {
+                let _ = packs.read(id, &mut z, &mut bases);
+            }
+        }
+    }
+
     #[test]
     fn a_directory_without_packs_has_none() {
         let dir = tempfile::tempdir().unwrap();
