@@ -195,28 +195,32 @@ fn read_history(repo: &Repo, policy: &Policy, back_to: i64, with_incidents: bool
                 let (newer, older) = walk.split_at(walk.len() / 2);
                 std::thread::scope(|s| -> Result<Vec<Change>> {
                     let older = s.spawn(move || {
-                        let mut stamps = Stamps::Indexed { trunk, dev, objects: side_repo.objects() };
-                        older.iter().map(|c| change(&side_repo, policy, &mut stamps, c)).collect::<Result<Vec<_>>>()
+                        let (stamps, mut objects) = (Stamps::Indexed { trunk, dev }, side_repo.objects());
+                        older
+                            .iter()
+                            .map(|c| change(&side_repo, policy, &stamps, &mut objects, c))
+                            .collect::<Result<Vec<_>>>()
                     });
-                    let mut stamps = Stamps::Indexed { trunk, dev, objects: repo.objects() };
+                    let (stamps, mut objects) = (Stamps::Indexed { trunk, dev }, repo.objects());
                     let mut changes = Vec::with_capacity(walk.len());
                     for (i, c) in newer.iter().enumerate() {
                         progress.update("metrics: reading stamps", 2 * i, walk.len());
-                        changes.push(change(repo, policy, &mut stamps, c)?);
+                        changes.push(change(repo, policy, &stamps, &mut objects, c)?);
                     }
                     changes.extend(older.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?);
                     Ok(changes)
                 })?
             }
             None => {
-                let mut stamps = Stamps::Lookup {
+                let stamps = Stamps::Lookup {
                     trunk: repo.notes_reader(&events::notes_ref(stamp::TRUNK))?,
                     dev: repo.notes_reader(&events::notes_ref(stamp::DEV))?,
                 };
+                let mut objects = repo.objects();
                 let mut changes = Vec::with_capacity(walk.len());
                 for (i, c) in walk.iter().enumerate() {
                     progress.update("metrics: reading stamps", i, walk.len());
-                    changes.push(change(repo, policy, &mut stamps, c)?);
+                    changes.push(change(repo, policy, &stamps, &mut objects, c)?);
                 }
                 changes
             }
@@ -259,36 +263,42 @@ enum Stamps<'a, 'r> {
     /// Looked up in the notes trees, commit by commit (a short walk).
     Lookup { trunk: NotesReader<'r>, dev: NotesReader<'r> },
     /// Read through indexes of the notes trees, built once (a long walk).
-    Indexed { trunk: &'a NotesIndex, dev: &'a NotesIndex, objects: Objects<'r> },
+    Indexed { trunk: &'a NotesIndex, dev: &'a NotesIndex },
 }
 
 impl Stamps<'_, '_> {
-    fn trunk(&mut self, commit: &str) -> Result<Option<String>> {
+    fn trunk(&self, objects: &mut Objects<'_>, commit: &str) -> Result<Option<String>> {
         match self {
             Stamps::Lookup { trunk, .. } => trunk.get(commit),
-            Stamps::Indexed { trunk, objects, .. } => trunk.note(objects, commit),
+            Stamps::Indexed { trunk, .. } => trunk.note(objects, commit),
         }
     }
 
-    fn dev(&mut self, commit: &str) -> Result<Option<String>> {
+    fn dev(&self, objects: &mut Objects<'_>, commit: &str) -> Result<Option<String>> {
         match self {
             Stamps::Lookup { dev, .. } => dev.get(commit),
-            Stamps::Indexed { dev, objects, .. } => dev.note(objects, commit),
+            Stamps::Indexed { dev, .. } => dev.note(objects, commit),
         }
     }
 }
 
 /// One trunk commit as a change: its start from its stamps (or author date), when it landed,
 /// and the services it touches.
-fn change(repo: &Repo, policy: &Policy, stamps: &mut Stamps<'_, '_>, c: &TrunkCommit) -> Result<Change> {
+fn change(
+    repo: &Repo,
+    policy: &Policy,
+    stamps: &Stamps<'_, '_>,
+    objects: &mut Objects<'_>,
+    c: &TrunkCommit,
+) -> Result<Change> {
     let merged: Vec<events::Event> = stamps
-        .trunk(&c.id)?
+        .trunk(objects, &c.id)?
         .map(|t| events::parse_note(&t).into_iter().filter(|e| e.kind == "merged").collect())
         .unwrap_or_default();
     let stamped_first = merged.iter().filter_map(|e| e.get("first").and_then(parse_utc)).min();
     let first_commit = match stamped_first {
         Some(t) => t,
-        None => match stamps.dev(&c.id)?.and_then(|t| events::earliest(&t, "committed")) {
+        None => match stamps.dev(objects, &c.id)?.and_then(|t| events::earliest(&t, "committed")) {
             Some(t) => t,
             None => match c.author_time {
                 Some(t) => t,
@@ -299,13 +309,8 @@ fn change(repo: &Repo, policy: &Policy, stamps: &mut Stamps<'_, '_>, c: &TrunkCo
     let services = if policy.services.is_empty() {
         Vec::new()
     } else {
-        let paths = repo.commit_changes(&c.id, false)?;
-        policy
-            .services
-            .iter()
-            .filter(|s| paths.iter().any(|p| s.paths.is_match(&p.path)))
-            .map(|s| s.name.clone())
-            .collect()
+        let paths = repo.commit_paths(objects, &c.id)?;
+        policy.services.iter().filter(|s| paths.iter().any(|p| s.paths.is_match(p))).map(|s| s.name.clone()).collect()
     };
     Ok(Change {
         id: c.id.clone(),

@@ -4,8 +4,10 @@
 
 use std::cmp::Ordering;
 
+use super::objects::{tree_entries, Objects};
+use super::pack::Kind;
 use super::{git_err, Repo, TREE_MODE};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::subject::FileChange;
 
 const GITLINK_MODE: i32 = 0o160000;
@@ -44,7 +46,8 @@ impl Repo {
     }
 
     /// Calls `visit(path, old, new)` for every non-tree entry that differs between two trees
-    /// (by id or mode), in git's order; a side is `None` where the path is absent.
+    /// (by id or mode), in git's order; a side is `None` where the path is absent. Trees are
+    /// read through libgit2 (whose object cache keeps the directories a long range re-reads).
     pub(crate) fn walk_tree_changes(
         &self,
         old: Option<git2::Oid>,
@@ -52,63 +55,120 @@ impl Repo {
         prefix: &str,
         visit: &mut dyn FnMut(String, Side, Side) -> Result<()>,
     ) -> Result<()> {
-        if old == new {
-            return Ok(());
-        }
-        let load = |id: Option<git2::Oid>| -> Result<Option<git2::Tree<'_>>> {
-            id.map(|id| self.raw().find_tree(id).map_err(|e| git_err("reading a tree", &e))).transpose()
+        let odb = self.raw().odb().map_err(|e| git_err("opening the object database", &e))?;
+        let mut load = |id: git2::Oid| -> Result<Vec<u8>> {
+            let object = odb.read(id).map_err(|e| git_err("reading a tree", &e))?;
+            if object.kind() != git2::ObjectType::Tree {
+                return Err(Error::git(format!("{id} is not a tree"), "run git fsck"));
+            }
+            Ok(object.data().to_vec())
         };
-        let (ta, tb) = (load(old)?, load(new)?);
-        let (na, nb) = (ta.as_ref().map_or(0, git2::Tree::len), tb.as_ref().map_or(0, git2::Tree::len));
-        let (mut i, mut j) = (0, 0);
-        // Both trees are sorted in git's order, so one merge pass pairs their entries.
-        while i < na || j < nb {
-            let ea = ta.as_ref().and_then(|t| t.get(i)).filter(|_| i < na);
-            let eb = tb.as_ref().and_then(|t| t.get(j)).filter(|_| j < nb);
-            let order = match (&ea, &eb) {
-                (Some(a), Some(b)) => {
-                    git_order(a.name_bytes(), a.filemode() == TREE_MODE, b.name_bytes(), b.filemode() == TREE_MODE)
-                }
-                (Some(_), None) => Ordering::Less,
-                (None, _) => Ordering::Greater,
-            };
-            let (a, b) = match order {
-                Ordering::Less => {
-                    i += 1;
-                    (ea, None)
-                }
-                Ordering::Greater => {
-                    j += 1;
-                    (None, eb)
-                }
-                Ordering::Equal => {
-                    i += 1;
-                    j += 1;
-                    (ea, eb)
-                }
-            };
-            let key = |e: &Option<git2::TreeEntry<'_>>| e.as_ref().map(|e| (e.id(), e.filemode()));
-            let (ka, kb) = (key(&a), key(&b));
-            if ka == kb {
-                continue;
-            }
-            let name = a
-                .as_ref()
-                .or(b.as_ref())
-                .map(|e| String::from_utf8_lossy(e.name_bytes()).into_owned())
-                .unwrap_or_default();
-            let path = format!("{prefix}{name}");
-            let sub = |k: Side| k.filter(|(_, m)| *m == TREE_MODE).map(|(id, _)| id);
-            if sub(ka).is_some() || sub(kb).is_some() {
-                self.walk_tree_changes(sub(ka), sub(kb), &format!("{path}/"), visit)?;
-            }
-            let (fa, fb) = (ka.filter(|(_, m)| *m != TREE_MODE), kb.filter(|(_, m)| *m != TREE_MODE));
-            if fa.is_some() || fb.is_some() {
-                visit(path, fa, fb)?;
-            }
-        }
-        Ok(())
+        walk_changes(&mut load, old, new, prefix, visit)
     }
+
+    /// The paths a commit changes against its first parent (or the empty tree), trees read
+    /// through `objects` (the packs by hand): for a long walk, on any thread.
+    pub fn commit_paths(&self, objects: &mut Objects<'_>, commit: &str) -> Result<Vec<String>> {
+        let id = git2::Oid::from_str(commit).map_err(|e| git_err("bad object id", &e))?;
+        let (tree, parent) = commit_tree_and_parent(objects, id)?;
+        let old = match parent {
+            Some(p) => Some(commit_tree_and_parent(objects, p)?.0),
+            None => None,
+        };
+        let mut load = |id: git2::Oid| -> Result<Vec<u8>> {
+            match objects.read(id)? {
+                (Kind::Tree, bytes) => Ok(bytes),
+                _ => Err(Error::git(format!("{id} is not a tree"), "run git fsck")),
+            }
+        };
+        let mut out = Vec::new();
+        walk_changes(&mut load, old, Some(tree), "", &mut |path, _, _| {
+            out.push(path);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+/// A commit's tree and first parent, from its raw object.
+fn commit_tree_and_parent(objects: &mut Objects<'_>, id: git2::Oid) -> Result<(git2::Oid, Option<git2::Oid>)> {
+    let (kind, raw) = objects.read(id)?;
+    let hex = |line: Option<&[u8]>, tag: &[u8]| {
+        line.and_then(|l| l.strip_prefix(tag))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .filter(|h| h.len() == 40)
+            .and_then(|h| git2::Oid::from_str(h).ok())
+    };
+    let mut lines = raw.split(|&b| b == b'\n');
+    let tree = hex(lines.next(), b"tree ").filter(|_| kind == Kind::Commit);
+    let tree = tree.ok_or_else(|| Error::git(format!("{id} is not a commit git-policy can read"), "run git fsck"))?;
+    Ok((tree, hex(lines.next(), b"parent ")))
+}
+
+/// The walk behind [`Repo::walk_tree_changes`], with trees' raw bytes from `load`.
+fn walk_changes(
+    load: &mut dyn FnMut(git2::Oid) -> Result<Vec<u8>>,
+    old: Option<git2::Oid>,
+    new: Option<git2::Oid>,
+    prefix: &str,
+    visit: &mut dyn FnMut(String, Side, Side) -> Result<()>,
+) -> Result<()> {
+    if old == new {
+        return Ok(());
+    }
+    let (raw_a, raw_b) = (old.map(&mut *load).transpose()?, new.map(&mut *load).transpose()?);
+    let entries = |raw: &Option<Vec<u8>>| -> Vec<(Vec<u8>, i32, git2::Oid)> {
+        raw.as_deref()
+            .map(|r| tree_entries(r).map(|(mode, name, id)| (name.to_vec(), parse_mode(mode), id)).collect())
+            .unwrap_or_default()
+    };
+    let (ta, tb) = (entries(&raw_a), entries(&raw_b));
+    let (mut i, mut j) = (0, 0);
+    // Both trees are sorted in git's order, so one merge pass pairs their entries.
+    while i < ta.len() || j < tb.len() {
+        let (ea, eb) = (ta.get(i), tb.get(j));
+        let order = match (ea, eb) {
+            (Some(a), Some(b)) => git_order(&a.0, a.1 == TREE_MODE, &b.0, b.1 == TREE_MODE),
+            (Some(_), None) => Ordering::Less,
+            (None, _) => Ordering::Greater,
+        };
+        let (a, b) = match order {
+            Ordering::Less => {
+                i += 1;
+                (ea, None)
+            }
+            Ordering::Greater => {
+                j += 1;
+                (None, eb)
+            }
+            Ordering::Equal => {
+                i += 1;
+                j += 1;
+                (ea, eb)
+            }
+        };
+        let key = |e: Option<&(Vec<u8>, i32, git2::Oid)>| e.map(|e| (e.2, e.1));
+        let (ka, kb) = (key(a), key(b));
+        if ka == kb {
+            continue;
+        }
+        let name = a.or(b).map(|e| String::from_utf8_lossy(&e.0).into_owned()).unwrap_or_default();
+        let path = format!("{prefix}{name}");
+        let sub = |k: Side| k.filter(|(_, m)| *m == TREE_MODE).map(|(id, _)| id);
+        if sub(ka).is_some() || sub(kb).is_some() {
+            walk_changes(load, sub(ka), sub(kb), &format!("{path}/"), visit)?;
+        }
+        let (fa, fb) = (ka.filter(|(_, m)| *m != TREE_MODE), kb.filter(|(_, m)| *m != TREE_MODE));
+        if fa.is_some() || fb.is_some() {
+            visit(path, fa, fb)?;
+        }
+    }
+    Ok(())
+}
+
+/// A tree entry's octal mode (`40000`, `100644`); an unreadable one is 0, which matches nothing.
+fn parse_mode(mode: &[u8]) -> i32 {
+    std::str::from_utf8(mode).ok().and_then(|m| i32::from_str_radix(m, 8).ok()).unwrap_or(0)
 }
 
 /// git's tree order: names compare bytewise, a tree's name as if it ended in `/`.
@@ -125,6 +185,37 @@ fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commit_paths_are_the_paths_commit_changes_finds() {
+        use crate::repo::commits::tests::TestRepo;
+        let t = TestRepo::new();
+        let c0 = t.commit(None, &[], &[("a", Some("1")), ("d/x", Some("1")), ("d/y", Some("1"))], 100);
+        let c1 = t.commit(None, &[c0], &[("a", Some("2")), ("d/x", None), ("e/f/g", Some("1"))], 200);
+        // A file becomes a directory, a directory a file, and a name sorts between them: c2 has
+        // c1 as parent and this tree.
+        let shape =
+            t.commit(None, &[], &[("a/b", Some("1")), ("a.b", Some("1")), ("d", Some("f")), ("e/f/g", Some("1"))], 1);
+        let tree = t.git.find_commit(shape).unwrap().tree().unwrap();
+        let parent = t.git.find_commit(c1).unwrap();
+        let sig = crate::repo::commits::tests::ada(300);
+        let c2 = t.git.commit(None, &sig, &sig, "reshape\n", &tree, &[&parent]).unwrap();
+        let side = t.commit(None, &[c1], &[("s", Some("1"))], 250);
+        let merge = t.commit(Some("refs/heads/main"), &[c2, side], &[("s", Some("1"))], 400);
+        crate::repo::objects::tests::pack_all(&t);
+        let r = t.open();
+        let mut objects = r.objects();
+        for c in [c0, c1, c2, merge] {
+            let want: Vec<String> =
+                r.commit_changes(&c.to_string(), false).unwrap().into_iter().map(|f| f.path).collect();
+            assert_eq!(r.commit_paths(&mut objects, &c.to_string()).unwrap(), want, "{c}");
+        }
+        assert_eq!(r.commit_paths(&mut objects, &c2.to_string()).unwrap(), ["a", "a.b", "a/b", "d", "d/y"]);
+        assert_eq!(r.commit_paths(&mut objects, &c0.to_string()).unwrap(), ["a", "d/x", "d/y"], "a root commit");
+        let tree = t.git.find_commit(c0).unwrap().tree_id().to_string();
+        let e = r.commit_paths(&mut objects, &tree).unwrap_err().to_string();
+        assert!(e.contains("is not a commit"), "{e}");
+    }
 
     #[test]
     fn orders_like_git() {

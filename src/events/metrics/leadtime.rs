@@ -45,7 +45,9 @@ pub(crate) fn measure(
     scope: &Scope<'_>,
     trunk_order: Option<&HashMap<String, u64>>,
 ) -> Lead {
-    let fast = trunk_order.map(|order| Carriers::new(deps, scope, order));
+    // One set of carriers per distinct set of services a change touches (a handful in a
+    // monorepo): a change may only be carried by deployments of a service it touches.
+    let mut fast: HashMap<&[String], Carriers> = HashMap::new();
     let mut stats = LeadTime {
         measured: 0,
         median: None,
@@ -56,9 +58,13 @@ pub(crate) fn measure(
     };
     let mut values = Vec::new();
     let mut by_week: ByWeek<i64> = BTreeMap::new();
-    for change in merge(changes).iter().filter(|c| scope.has_change(&c.services)) {
-        let outcome = match (&fast, trunk_order.and_then(|o| o.get(&change.id))) {
-            (Some(f), Some(&pos)) if change.services.is_empty() => f.first(change, pos, deps, contains),
+    let merged = merge(changes);
+    for change in merged.iter().filter(|c| scope.has_change(&c.services)) {
+        let outcome = match (trunk_order, trunk_order.and_then(|o| o.get(&change.id))) {
+            (Some(order), Some(&pos)) => fast
+                .entry(change.services.as_slice())
+                .or_insert_with(|| Carriers::new(deps, scope, order, &change.services))
+                .first(change, pos, deps, contains),
             _ => first_carrier(change, deps, contains, scope),
         };
         let end = match outcome {
@@ -97,12 +103,9 @@ fn first_carrier(
     contains: &dyn Fn(&str, &str) -> bool,
     scope: &Scope<'_>,
 ) -> Outcome {
-    let touches = |service: Option<&str>| {
-        service.is_none_or(|s| change.services.is_empty() || change.services.iter().any(|x| x == s))
-    };
     let mut first = None;
     let mut asked: HashSet<&str> = HashSet::new();
-    for (i, d) in deps.iter().enumerate().filter(|(_, d)| d.live() && scope.has(d.service) && touches(d.service)) {
+    for (i, d) in deps.iter().enumerate().filter(|(_, d)| could_carry(d, scope, &change.services)) {
         let first_index = *first.get_or_insert(i);
         if !asked.insert(d.revision) {
             continue;
@@ -115,8 +118,15 @@ fn first_carrier(
     Outcome::Pending
 }
 
+/// Whether deployment `d` could carry a change touching `services`: live, in scope, and of a
+/// service the change touches (or of none; a change with no services goes with any deployment).
+fn could_carry(d: &Dep<'_>, scope: &Scope<'_>, services: &[String]) -> bool {
+    d.live() && scope.has(d.service) && d.service.is_none_or(|s| services.is_empty() || services.iter().any(|x| x == s))
+}
+
 /// Changes merged by id: the earliest first commit and merge, the union of services.
-/// The live deployments in scope with the running maximum of their trunk positions: on a
+/// The deployments that could carry a change touching one set of services (see
+/// [`could_carry`]), with the running maximum of their trunk positions: on a
 /// first-parent chain a revision contains every change at or below its position, so the first
 /// deployment that contains a change is the first whose running maximum reaches it.
 struct Carriers {
@@ -129,9 +139,9 @@ struct Carriers {
 }
 
 impl Carriers {
-    fn new(deps: &[Dep<'_>], scope: &Scope<'_>, trunk: &HashMap<String, u64>) -> Self {
+    fn new(deps: &[Dep<'_>], scope: &Scope<'_>, trunk: &HashMap<String, u64>, services: &[String]) -> Self {
         let order: Vec<usize> =
-            deps.iter().enumerate().filter(|(_, d)| d.live() && scope.has(d.service)).map(|(i, _)| i).collect();
+            deps.iter().enumerate().filter(|(_, d)| could_carry(d, scope, services)).map(|(i, _)| i).collect();
         let mut running_max = Vec::with_capacity(order.len());
         let mut off_trunk = Vec::new();
         let mut max: Option<u64> = None;

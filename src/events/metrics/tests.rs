@@ -835,6 +835,36 @@ mod props {
     }
 
     proptest! {
+        /// Trunk positions (the fast path `metrics` takes on a first-parent chain) give exactly
+        /// what asking the ancestry oracle for every deployment gives, services and all.
+        #[test]
+        fn trunk_positions_agree_with_the_oracle(
+            deps in proptest::collection::vec(
+                (0..14usize, 0..3usize, -3..40i64, 0..3usize).prop_map(|(rev, svc, day, status)| Deployment {
+                    service: [Some("api".to_string()), None, Some("web".into())][svc].clone(),
+                    status: [DeployStatus::Success, DeployStatus::Success, DeployStatus::Failed][status],
+                    ..ga(&format!("D{rev}{day}"), ["X", "G0"].get(rev.wrapping_sub(12)).copied().unwrap_or_else(|| TRUNK[rev % 12]), at(day, 0))
+                }),
+                0..25,
+            ),
+            changes in proptest::collection::vec((-5..40i64, 0..4usize), 0..12),
+            service in proptest::option::of(0..2usize),
+        ) {
+            let changes: Vec<Change> = changes
+                .iter()
+                .enumerate()
+                .map(|(k, (d, s))| Change {
+                    services: [vec![], vec!["api".to_string()], vec!["web".into()], vec!["api".into(), "web".into()]][*s].clone(),
+                    ..change(TRUNK[k], at(*d, 0), at(*d, 1))
+                })
+                .collect();
+            let mut opts = Options { sla: sla(), service: service.map(|s| ["api", "web"][s].to_string()), ..Options::new(at(0, 0), at(35, 0)) };
+            let oracle = compute(&changes, &deps, &[], &trunk(TRUNK), &opts, at(40, 0));
+            opts.trunk_order = Some(TRUNK.iter().enumerate().map(|(i, c)| (c.to_string(), i as u64 + 1)).collect());
+            let positions = compute(&changes, &deps, &[], &trunk(TRUNK), &opts, at(40, 0));
+            prop_assert_eq!(serde_json::to_value(&positions).unwrap(), serde_json::to_value(&oracle).unwrap());
+        }
+
         #[test]
         fn any_history_gives_sane_numbers(
             deps in proptest::collection::vec(arb_dep(), 0..20),
