@@ -18,7 +18,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 # shellcheck source=scripts/bench-lib.sh
 . scripts/bench-lib.sh
-bin=${bin:-$root/target/release/git-policy}
+bin=${bin:-$(release_binary "$root")}
 [ -x "$bin" ] || die "$bin is not executable (cargo build --release?)"
 
 bench_dir=${BENCH_DIR:-/tmp/git-policy-bench}

@@ -8,18 +8,36 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # The common start of a benchmark script, given the repository root $1 and a results suffix $2:
-# sets bin (GIT_POLICY_BIN or the release build, checked), bench_dir (BENCH_DIR or
-# /tmp/git-policy-bench), out (a fresh results directory), runs (BENCH_RUNS or 20), and makes sure
-# hyperfine is there.
+# sets bin (GIT_POLICY_BIN, else the binary install.sh installs, built here), bench_dir (BENCH_DIR
+# or /tmp/git-policy-bench), out (a fresh results directory), runs (BENCH_RUNS or 20), and makes
+# sure hyperfine is there.
 # shellcheck disable=SC2034  # the variables are for the calling script
 bench_setup() {
-    bin=$(realpath "${GIT_POLICY_BIN:-$1/target/release/git-policy}")
+    bin=${GIT_POLICY_BIN:-$(release_binary "$1")}
+    bin=$(realpath "$bin")
     [ -x "$bin" ] || die "$bin is not executable (cargo build --release?)"
     bench_dir=${BENCH_DIR:-/tmp/git-policy-bench}
     out=$bench_dir/results/$(date -u +%Y%m%dT%H%M%SZ)-$2
     runs=${BENCH_RUNS:-20}
     mkdir -p "$out"
     ensure_hyperfine
+}
+
+# Builds the release binary as install.sh does (static-pie on Linux with glibc) and prints its
+# path; the dynamic target/release build elsewhere.
+release_binary() {
+    local host
+    host=$(rustc -vV | sed -n 's/^host: //p')
+    case "$host" in
+        *-linux-gnu)
+            log "building the static-pie release binary, as install.sh does"
+            (cd "$1" && RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" cargo build --release --quiet --target "$host") >&2 ||
+                die "the static build failed"
+            printf '%s\n' "$1/target/$host/release/git-policy" ;;
+        *)
+            (cd "$1" && cargo build --release --quiet) >&2 || die "the release build failed"
+            printf '%s\n' "$1/target/release/git-policy" ;;
+    esac
 }
 
 ensure_hyperfine() {
