@@ -400,6 +400,24 @@ pub(crate) mod tests {
         }
     }
 
+    /// Runs the git CLI in `dir` hermetically (no global or system config, Ada as author and
+    /// committer) and returns its output, failing the test when git fails.
+    pub(crate) fn git_cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+        let out = std::process::Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Ada")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "Ada")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    }
+
     /// An id no repository here holds.
     pub(crate) const MISSING: &str = "1234567890123456789012345678901234567890";
 

@@ -194,14 +194,7 @@ mod tests {
     use crate::repo::commits::tests::TestRepo;
 
     fn git(t: &TestRepo, args: &[&str]) {
-        let out = std::process::Command::new("git")
-            .current_dir(t.dir.path())
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        crate::repo::commits::tests::git_cli(t.dir.path(), args);
     }
 
     /// c0 <- c1 <- c2 (merges side) <- c3 (octopus of c2, a, b), times 100, 200, ...

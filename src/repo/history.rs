@@ -285,14 +285,7 @@ mod tests {
         let packed = g.t.open().first_parent_walk(tip, 0).unwrap();
         assert_eq!(packed, loose);
         assert!(g.t.dir.path().join(".git/objects/pack").read_dir().unwrap().count() >= 2);
-        let out = std::process::Command::new("git")
-            .current_dir(g.t.dir.path())
-            .args(["commit-graph", "write", "--reachable"])
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
-        assert!(out.status.success());
+        crate::repo::commits::tests::git_cli(g.t.dir.path(), &["commit-graph", "write", "--reachable"]);
         // A commit made after the graph is read from its object, the rest from the graph.
         let newer = g.t.commit(Some("refs/heads/main"), &[Oid::from_str(tip).unwrap()], &[("a", Some("5"))], 600);
         let graphed = g.t.open().first_parent_walk(&newer.to_string(), 0).unwrap();

@@ -544,18 +544,10 @@ mod tests {
     fn the_index_reads_notes_git_wrote() {
         let t = TestRepo::new();
         let c = t.commit(Some("refs/heads/main"), &[], &[("f", Some("1"))], 100);
-        let out = std::process::Command::new("git")
-            .current_dir(t.dir.path())
-            .args(["notes", "--ref", REF, "add", "-m", "by git", &c.to_string()])
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Ada")
-            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-            .env("GIT_COMMITTER_NAME", "Ada")
-            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        crate::repo::commits::tests::git_cli(
+            t.dir.path(),
+            &["notes", "--ref", REF, "add", "-m", "by git", &c.to_string()],
+        );
         let r = t.open();
         let mut objects = r.objects();
         let index = r.notes_index(REF, &mut objects).unwrap();

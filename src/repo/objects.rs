@@ -102,14 +102,7 @@ pub(crate) mod tests {
 
     /// Packs every object of the test repository with the git CLI (hermetically).
     pub(crate) fn pack_all(t: &TestRepo) {
-        let out = std::process::Command::new("git")
-            .current_dir(t.dir.path())
-            .args(["repack", "-adq"])
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        crate::repo::commits::tests::git_cli(t.dir.path(), &["repack", "-adq"]);
     }
 
     #[test]

@@ -458,21 +458,7 @@ mod tests {
     fn packed_repo() -> (tempfile::TempDir, impl Fn(&[&str]) -> std::process::Output) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_path_buf();
-        let git = move |args: &[&str]| {
-            let out = std::process::Command::new("git")
-                .current_dir(&path)
-                .args(args)
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("GIT_AUTHOR_NAME", "Ada")
-                .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-                .env("GIT_COMMITTER_NAME", "Ada")
-                .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-            out
-        };
+        let git = move |args: &[&str]| crate::repo::commits::tests::git_cli(&path, args);
         git(&["init", "-q"]);
         let mut big: Vec<u8> = (0..200_000u32).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
         for n in 0..40u32 {
