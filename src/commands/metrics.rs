@@ -195,18 +195,11 @@ fn read_history(repo: &Repo, policy: &Policy, back_to: i64, with_incidents: bool
                 let (newer, older) = walk.split_at(walk.len() / 2);
                 std::thread::scope(|s| -> Result<Vec<Change>> {
                     let older = s.spawn(move || {
-                        let (stamps, mut objects) = (Stamps::Indexed { trunk, dev }, side_repo.objects());
-                        older
-                            .iter()
-                            .map(|c| change(&side_repo, policy, &stamps, &mut objects, c))
-                            .collect::<Result<Vec<_>>>()
+                        changes_of(&side_repo, policy, &Stamps::Indexed { trunk, dev }, older, &mut |_| {})
                     });
-                    let (stamps, mut objects) = (Stamps::Indexed { trunk, dev }, repo.objects());
-                    let mut changes = Vec::with_capacity(walk.len());
-                    for (i, c) in newer.iter().enumerate() {
+                    let mut changes = changes_of(repo, policy, &Stamps::Indexed { trunk, dev }, newer, &mut |i| {
                         progress.update("metrics: reading stamps", 2 * i, walk.len());
-                        changes.push(change(repo, policy, &stamps, &mut objects, c)?);
-                    }
+                    })?;
                     changes.extend(older.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?);
                     Ok(changes)
                 })?
@@ -216,13 +209,9 @@ fn read_history(repo: &Repo, policy: &Policy, back_to: i64, with_incidents: bool
                     trunk: repo.notes_reader(&events::notes_ref(stamp::TRUNK))?,
                     dev: repo.notes_reader(&events::notes_ref(stamp::DEV))?,
                 };
-                let mut objects = repo.objects();
-                let mut changes = Vec::with_capacity(walk.len());
-                for (i, c) in walk.iter().enumerate() {
-                    progress.update("metrics: reading stamps", i, walk.len());
-                    changes.push(change(repo, policy, &stamps, &mut objects, c)?);
-                }
-                changes
+                changes_of(repo, policy, &stamps, &walk, &mut |i| {
+                    progress.update("metrics: reading stamps", i, walk.len())
+                })?
             }
         };
         progress.finish();
@@ -280,6 +269,23 @@ impl Stamps<'_, '_> {
             Stamps::Indexed { dev, .. } => dev.note(objects, commit),
         }
     }
+}
+
+/// The changes of `commits`, in order, calling `done` with how many are read so far.
+fn changes_of(
+    repo: &Repo,
+    policy: &Policy,
+    stamps: &Stamps<'_, '_>,
+    commits: &[TrunkCommit],
+    done: &mut dyn FnMut(usize),
+) -> Result<Vec<Change>> {
+    let mut objects = repo.objects();
+    let mut out = Vec::with_capacity(commits.len());
+    for (i, c) in commits.iter().enumerate() {
+        done(i);
+        out.push(change(repo, policy, stamps, &mut objects, c)?);
+    }
+    Ok(out)
 }
 
 /// One trunk commit as a change: its start from its stamps (or author date), when it landed,

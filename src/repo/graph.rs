@@ -111,6 +111,8 @@ pub struct GraphCommit {
 /// The commit-graph of one repository: a single file or a chain.
 pub struct CommitGraph {
     files: Vec<GraphFile>,
+    /// Commits in all files together.
+    total: usize,
 }
 
 impl CommitGraph {
@@ -127,7 +129,7 @@ impl CommitGraph {
         }
         let info = objects.join("info");
         if let Some(one) = GraphFile::open(&info.join("commit-graph"), 0) {
-            return Some(Self { files: vec![one] });
+            return Some(Self { total: one.count, files: vec![one] });
         }
         let chain = std::fs::read_to_string(info.join("commit-graphs/commit-graph-chain")).ok()?;
         let mut files = Vec::new();
@@ -137,7 +139,7 @@ impl CommitGraph {
             before += file.count;
             files.push(file);
         }
-        (!files.is_empty()).then_some(Self { files })
+        (!files.is_empty()).then_some(Self { files, total: before })
     }
 
     /// The global position of commit `id`, if the graph holds it.
@@ -180,8 +182,7 @@ impl CommitGraph {
             }
         };
         let first_parent = (p1 != NO_PARENT).then_some(p1);
-        if first_parent.is_some_and(|p| p as usize >= self.files.iter().map(|f| f.before + f.count).max().unwrap_or(0))
-        {
+        if first_parent.is_some_and(|p| p as usize >= self.total) {
             return None;
         }
         Some(GraphCommit { id, first_parent, parents, committer_time })

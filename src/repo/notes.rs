@@ -150,7 +150,7 @@ fn note_text(bytes: Vec<u8>) -> String {
 }
 
 /// Which commits of one notes ref have a note, and where it is: the notes tree walked once,
-/// no note read yet ([`Repo::indexed_note`] reads one). For many notes of a large ref, this
+/// no note read yet ([`NotesIndex::note`] reads one). For many notes of a large ref, this
 /// reads each fan-out tree once instead of three trees per note.
 #[derive(Debug, Default)]
 pub struct NotesIndex {
@@ -166,6 +166,15 @@ impl NotesIndex {
     /// Whether no commit has a note (or the ref does not exist).
     pub fn is_empty(&self) -> bool {
         self.blobs.is_empty()
+    }
+
+    /// The note on `commit` (full hex), read through `objects`; `None` when it has none.
+    pub fn note(&self, objects: &mut Objects<'_>, commit: &str) -> Result<Option<String>> {
+        let Ok(id) = git2::Oid::from_str(commit) else { return Ok(None) };
+        match self.blobs.get(&id) {
+            Some(blob) => Ok(Some(note_text(objects.read(*blob)?.1))),
+            None => Ok(None),
+        }
     }
 }
 
@@ -299,24 +308,6 @@ impl Repo {
         Ok(Some(NotesIndex { blobs }))
     }
 
-    /// A reader of many objects for this thread (see [`Objects`]).
-    pub fn objects(&self) -> Objects<'_> {
-        Objects::new(self)
-    }
-}
-
-impl NotesIndex {
-    /// The note on `commit` (full hex), read through `objects`; `None` when it has none.
-    pub fn note(&self, objects: &mut Objects<'_>, commit: &str) -> Result<Option<String>> {
-        let Ok(id) = git2::Oid::from_str(commit) else { return Ok(None) };
-        match self.blobs.get(&id) {
-            Some(blob) => Ok(Some(note_text(objects.read(*blob)?.1))),
-            None => Ok(None),
-        }
-    }
-}
-
-impl Repo {
     /// Every note of a ref, `(commit, text)`, in one walk of the notes tree.
     pub fn all_notes(&self, notes_ref: &str) -> Result<Vec<(String, String)>> {
         let mut objects = self.objects();

@@ -49,6 +49,13 @@ impl<'r> Objects<'r> {
     }
 }
 
+impl Repo {
+    /// A reader of many objects for this thread (see [`Objects`]).
+    pub fn objects(&self) -> Objects<'_> {
+        Objects::new(self)
+    }
+}
+
 /// The entries of a raw tree: mode, name and id. An entry cut short ends the list.
 pub fn tree_entries(raw: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], git2::Oid)> + '_ {
     let mut rest = raw;

@@ -117,18 +117,16 @@ fn walk_changes(
         return Ok(());
     }
     let (raw_a, raw_b) = (old.map(&mut *load).transpose()?, new.map(&mut *load).transpose()?);
-    let entries = |raw: &Option<Vec<u8>>| -> Vec<(Vec<u8>, i32, git2::Oid)> {
-        raw.as_deref()
-            .map(|r| tree_entries(r).map(|(mode, name, id)| (name.to_vec(), parse_mode(mode), id)).collect())
-            .unwrap_or_default()
-    };
-    let (ta, tb) = (entries(&raw_a), entries(&raw_b));
+    fn entries(raw: Option<&[u8]>) -> Vec<(&[u8], i32, git2::Oid)> {
+        raw.map(|r| tree_entries(r).map(|(mode, name, id)| (name, parse_mode(mode), id)).collect()).unwrap_or_default()
+    }
+    let (ta, tb) = (entries(raw_a.as_deref()), entries(raw_b.as_deref()));
     let (mut i, mut j) = (0, 0);
     // Both trees are sorted in git's order, so one merge pass pairs their entries.
     while i < ta.len() || j < tb.len() {
         let (ea, eb) = (ta.get(i), tb.get(j));
         let order = match (ea, eb) {
-            (Some(a), Some(b)) => git_order(&a.0, a.1 == TREE_MODE, &b.0, b.1 == TREE_MODE),
+            (Some(a), Some(b)) => git_order(a.0, a.1 == TREE_MODE, b.0, b.1 == TREE_MODE),
             (Some(_), None) => Ordering::Less,
             (None, _) => Ordering::Greater,
         };
@@ -147,12 +145,12 @@ fn walk_changes(
                 (ea, eb)
             }
         };
-        let key = |e: Option<&(Vec<u8>, i32, git2::Oid)>| e.map(|e| (e.2, e.1));
+        let key = |e: Option<&(&[u8], i32, git2::Oid)>| e.map(|e| (e.2, e.1));
         let (ka, kb) = (key(a), key(b));
         if ka == kb {
             continue;
         }
-        let name = a.or(b).map(|e| String::from_utf8_lossy(&e.0).into_owned()).unwrap_or_default();
+        let name = a.or(b).map(|e| String::from_utf8_lossy(e.0).into_owned()).unwrap_or_default();
         let path = format!("{prefix}{name}");
         let sub = |k: Side| k.filter(|(_, m)| *m == TREE_MODE).map(|(id, _)| id);
         if sub(ka).is_some() || sub(kb).is_some() {

@@ -62,7 +62,8 @@ fn expect_code(out: Output, code: i32) -> Output {
     out
 }
 
-fn keygen(env: &Env, name: &str) -> (PathBuf, String) {
+/// An ed25519 key pair for `name` (no passphrase): the private key's path and the public key.
+pub(crate) fn keygen(env: &Env, name: &str) -> (PathBuf, String) {
     let key = env.path(&format!("keys/{name}"));
     std::fs::create_dir_all(key.parent().unwrap()).unwrap();
     let out = std::process::Command::new("ssh-keygen")
@@ -78,7 +79,7 @@ fn keygen(env: &Env, name: &str) -> (PathBuf, String) {
 /// A repository whose main requires signed commits against an allowed-signers file `signers`
 /// (committed with `signers_text`, or absent), and a branch `feat/x` with one commit signed by
 /// `key` over SSH.
-fn signed_commit_on_a_branch(env: &Env, key: &Path, signers_text: Option<&str>) -> PathBuf {
+pub(crate) fn signed_commit_on_a_branch(env: &Env, key: &Path, signers_text: Option<&str>) -> PathBuf {
     let repo = env.repo("r");
     env.write(
         &repo,

@@ -4,19 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::{stdout, Env};
-
-fn keygen(env: &Env, name: &str) -> (PathBuf, String) {
-    let key = env.path(&format!("keys/{name}"));
-    std::fs::create_dir_all(key.parent().unwrap()).unwrap();
-    let out = std::process::Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&key)
-        .output()
-        .expect("ssh-keygen is installed");
-    assert!(out.status.success());
-    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
-    (key, public.trim().to_string())
-}
+use crate::paths::{keygen, signed_commit_on_a_branch};
 
 /// A repository whose main holds a policy, and a branch with one commit by Ada.
 fn change(env: &Env, policy: &str) -> PathBuf {
@@ -214,17 +202,7 @@ fn exempt_bots_by_exact_identity() {
 fn signed_commits_are_verified_by_git() {
     let env = Env::new();
     let (key, public) = keygen(&env, "ada");
-    let repo = env.repo("r");
-    env.write(&repo, ".git-policy.toml", "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[commits]\nsigned = true\nallowed-signers = \"signers\"\n");
-    env.write(&repo, "signers", &format!("ada@example.com {public}\n"));
-    env.git(&repo, &["add", "."]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
-    env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
-    env.git(&repo, &["config", "gpg.format", "ssh"]);
-    env.git(&repo, &["config", "user.signingkey", key.to_str().unwrap()]);
-    env.write(&repo, "a", "a");
-    env.git(&repo, &["add", "."]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-S", "-m", "feat: signed"]);
+    let repo = signed_commit_on_a_branch(&env, &key, Some(&format!("ada@example.com {public}\n")));
     assert!(check_rules(&env, &repo).is_empty());
     env.write(&repo, "b", "b");
     env.git(&repo, &["add", "."]);
