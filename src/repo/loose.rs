@@ -20,13 +20,7 @@ pub fn write(objects_dir: &Path, id: git2::Oid, kind: git2::ObjectType, data: &[
     if path.exists() {
         return Ok(());
     }
-    let name = match kind {
-        git2::ObjectType::Commit => "commit",
-        git2::ObjectType::Tree => "tree",
-        git2::ObjectType::Blob => "blob",
-        git2::ObjectType::Tag => "tag",
-        _ => return Err(io::Error::other("an object of unknown type")),
-    };
+    let name = type_name(kind)?;
     let mut raw = Vec::with_capacity(data.len() + 32);
     write!(raw, "{name} {}\0", data.len())?;
     raw.extend_from_slice(data);
@@ -46,6 +40,27 @@ pub fn write(objects_dir: &Path, id: git2::Oid, kind: git2::ObjectType, data: &[
         let _ = fs::remove_file(&tmp);
     }
     written
+}
+
+/// The id git gives an object of `kind` with `data`: the SHA-1 of its header and bytes. The
+/// objects hashed here are the ones git-policy writes itself, so git's collision detection,
+/// which guards against crafted input, is not needed, and this costs a third as much.
+pub fn object_id(kind: git2::ObjectType, data: &[u8]) -> io::Result<git2::Oid> {
+    use sha1::{Digest, Sha1};
+    let mut hasher = Sha1::new();
+    hasher.update(format!("{} {}\0", type_name(kind)?, data.len()).as_bytes());
+    hasher.update(data);
+    git2::Oid::from_bytes(&hasher.finalize()).map_err(|e| io::Error::other(e.message().to_string()))
+}
+
+fn type_name(kind: git2::ObjectType) -> io::Result<&'static str> {
+    match kind {
+        git2::ObjectType::Commit => Ok("commit"),
+        git2::ObjectType::Tree => Ok("tree"),
+        git2::ObjectType::Blob => Ok("blob"),
+        git2::ObjectType::Tag => Ok("tag"),
+        _ => Err(io::Error::other("an object of unknown type")),
+    }
 }
 
 fn pid() -> u32 {

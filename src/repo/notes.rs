@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::objects::{tree_entries, Objects};
 use super::pack::Kind;
-use super::{git_err, Repo, TREE_MODE};
+use super::{git_err, Repo};
 use crate::error::{Error, Result};
 use crate::events::union_lines;
 
@@ -21,7 +21,8 @@ use crate::events::union_lines;
 const RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 /// git moves a notes tree off flat layout once it holds more than this many notes.
 const FLAT_LIMIT: usize = 256;
-const BLOB_MODE: i32 = 0o100644;
+const BLOB_MODE: &[u8] = b"100644";
+const TREE_MODE_BYTES: &[u8] = b"40000";
 
 fn oid(id: &str) -> Result<git2::Oid> {
     git2::Oid::from_str(id).map_err(|e| git_err(&format!("`{id}` is not an object id"), &e))
@@ -31,20 +32,39 @@ fn is_hex(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The fan-out depth of a notes tree: 0 flat, 1 `ab/…`, 2 `ab/cd/…`.
-fn fanout(repo: &git2::Repository, root: &git2::Tree<'_>) -> usize {
-    let mut depth = 0;
-    let mut tree = Some(root.clone());
-    while let Some(t) = tree.take() {
-        let sub = t
-            .iter()
-            .find(|e| e.kind() == Some(git2::ObjectType::Tree) && e.name().is_some_and(|n| n.len() == 2 && is_hex(n)));
-        if let Some(entry) = sub {
-            depth += 1;
-            tree = repo.find_tree(entry.id()).ok();
-        }
+/// git never fans a notes tree deeper than this for any number of notes a repository can hold
+/// (256^3 directories); a deeper chain of two-hex directories is not a notes layout to follow.
+const MAX_FANOUT: usize = 3;
+
+/// A tree object's bytes, read through `objects`.
+fn read_tree(objects: &mut Objects<'_>, id: git2::Oid) -> Result<Vec<u8>> {
+    match objects.read(id)? {
+        (Kind::Tree, raw) => Ok(raw),
+        _ => Err(Error::git(format!("notes object {id} is not a tree"), "run git fsck")),
     }
-    depth
+}
+
+fn is_tree_mode(mode: &[u8]) -> bool {
+    mode == b"40000" || mode == b"040000"
+}
+
+/// The first fan-out directory (two hex digits) of a raw tree.
+fn first_fanout_dir(raw: &[u8]) -> Option<git2::Oid> {
+    tree_entries(raw)
+        .find(|(mode, name, _)| is_tree_mode(mode) && name.len() == 2 && name.iter().all(u8::is_ascii_hexdigit))
+        .map(|(_, _, id)| id)
+}
+
+/// The fan-out depth of a notes tree: 0 flat, 1 `ab/…`, 2 `ab/cd/…`, judged, as git does, by
+/// following the first fan-out directory down.
+fn fanout(objects: &mut Objects<'_>, root: &[u8]) -> Result<usize> {
+    let mut depth = 0;
+    let mut next = first_fanout_dir(root);
+    while let Some(id) = next.filter(|_| depth < MAX_FANOUT) {
+        depth += 1;
+        next = first_fanout_dir(&read_tree(objects, id)?);
+    }
+    Ok(depth)
 }
 
 fn path_for(commit: &str, depth: usize) -> Vec<String> {
@@ -58,62 +78,102 @@ fn path_for(commit: &str, depth: usize) -> Vec<String> {
     parts
 }
 
-/// Writes `base` with `entries` (path components -> blob) set and the top-level names in
-/// `remove` taken out, each changed tree written once; returns the new root's id.
+/// The blob of the note on `commit` in the raw notes tree `root`, at whatever depth it is.
+fn note_blob(objects: &mut Objects<'_>, root: &[u8], commit: &str) -> Result<Option<git2::Oid>> {
+    let entry = |raw: &[u8], name: &str, dir: bool| {
+        tree_entries(raw).find(|(m, n, _)| is_tree_mode(m) == dir && *n == name.as_bytes()).map(|(_, _, id)| id)
+    };
+    'depths: for depth in 0..=MAX_FANOUT {
+        let path = path_for(commit, depth);
+        let Some((last, dirs)) = path.split_last() else { continue };
+        let mut tree: Option<Vec<u8>> = None;
+        for dir in dirs {
+            let Some(id) = entry(tree.as_deref().unwrap_or(root), dir, true) else { continue 'depths };
+            tree = Some(read_tree(objects, id)?);
+        }
+        if let Some(id) = entry(tree.as_deref().unwrap_or(root), last, false) {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+/// Orders tree entries as git does: by name, a directory's name compared as if it ended in `/`.
+fn git_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    a[..n].cmp(&b[..n]).then_with(|| {
+        let next = |name: &[u8], dir: bool| name.get(n).copied().or(dir.then_some(b'/'));
+        next(a, a_dir).cmp(&next(b, b_dir))
+    })
+}
+
+/// Writes the raw tree `base` with `entries` (path components -> blob) set and the top-level
+/// names in `remove` taken out, each changed tree written once; returns the new root's id.
+/// Unchanged entries are copied as they are, mode bytes included: a stamp changes one entry of
+/// trees of hundreds, so the base is merged with the few new entries rather than rebuilt.
 fn write_tree(
-    repo: &git2::Repository,
-    objects: &Path,
-    base: Option<&git2::Tree<'_>>,
+    objects: &mut Objects<'_>,
+    dir: &Path,
+    base: Option<&[u8]>,
     entries: Vec<(Vec<String>, git2::Oid)>,
     remove: &[String],
 ) -> Result<git2::Oid> {
-    // Keyed the way git orders a tree: by name, a directory's name as if it ended in `/`.
-    let key = |name: &[u8], dir: bool| {
-        let mut k = name.to_vec();
-        if dir {
-            k.push(b'/');
-        }
-        k
-    };
-    let mut tree: BTreeMap<Vec<u8>, (Vec<u8>, i32, git2::Oid)> = BTreeMap::new();
-    for e in base.into_iter().flat_map(git2::Tree::iter) {
-        let name = e.name_bytes().to_vec();
-        if remove.iter().any(|r| r.as_bytes() == name.as_slice()) {
-            continue;
-        }
-        tree.insert(key(&name, e.filemode() == TREE_MODE), (name, e.filemode(), e.id()));
-    }
+    // The new entries of this tree, (mode, name, id), then put in git's order.
+    let mut new: Vec<(&[u8], Vec<u8>, git2::Oid)> = Vec::new();
     let mut subdirs: BTreeMap<String, Vec<(Vec<String>, git2::Oid)>> = BTreeMap::new();
     for (mut path, blob) in entries {
         if path.len() == 1 {
-            let name = path.remove(0).into_bytes();
-            tree.remove(&key(&name, true));
-            tree.insert(key(&name, false), (name, BLOB_MODE, blob));
+            new.retain(|(_, n, _)| n.as_slice() != path[0].as_bytes());
+            new.push((BLOB_MODE, path.remove(0).into_bytes(), blob));
         } else {
             let first = path.remove(0);
             subdirs.entry(first).or_default().push((path, blob));
         }
     }
-    for (dir, inner) in subdirs {
-        let sub = base.and_then(|b| b.get_name(&dir)).and_then(|e| repo.find_tree(e.id()).ok());
-        let id = write_tree(repo, objects, sub.as_ref(), inner, &[])?;
-        let name = dir.into_bytes();
-        tree.remove(&key(&name, false));
-        tree.insert(key(&name, true), (name, TREE_MODE, id));
+    for (sub, inner) in subdirs {
+        let old = base
+            .into_iter()
+            .flat_map(tree_entries)
+            .find(|(m, n, _)| is_tree_mode(m) && *n == sub.as_bytes())
+            .map(|(_, _, id)| id);
+        let old = old.map(|id| read_tree(objects, id)).transpose()?;
+        let id = write_tree(objects, dir, old.as_deref(), inner, &[])?;
+        new.retain(|(_, n, _)| n.as_slice() != sub.as_bytes());
+        new.push((TREE_MODE_BYTES, sub.into_bytes(), id));
     }
-    let mut raw = Vec::with_capacity(tree.len() * 64);
-    for (name, mode, id) in tree.values() {
-        raw.extend_from_slice(format!("{mode:o} ").as_bytes());
+    new.sort_by(|a, b| git_order(&a.1, is_tree_mode(a.0), &b.1, is_tree_mode(b.0)));
+    // A new entry replaces a base entry of the same name, whatever its mode.
+    let replaced: std::collections::HashSet<&[u8]> =
+        new.iter().map(|(_, n, _)| n.as_slice()).chain(remove.iter().map(|r| r.as_bytes())).collect();
+    let mut raw = Vec::with_capacity(base.map_or(0, <[u8]>::len) + new.len() * 64);
+    let push = |raw: &mut Vec<u8>, mode: &[u8], name: &[u8], id: git2::Oid| {
+        raw.extend_from_slice(mode);
+        raw.push(b' ');
         raw.extend_from_slice(name);
         raw.push(0);
         raw.extend_from_slice(id.as_bytes());
+    };
+    let mut pending = new.iter().peekable();
+    for (mode, name, id) in base.into_iter().flat_map(tree_entries) {
+        if replaced.contains(name) {
+            continue;
+        }
+        while let Some((m, n, i)) =
+            pending.next_if(|(m, n, _)| git_order(n, is_tree_mode(m), name, is_tree_mode(mode)).is_lt())
+        {
+            push(&mut raw, m, n, *i);
+        }
+        push(&mut raw, mode, name, id);
     }
-    store(objects, git2::ObjectType::Tree, &raw)
+    for (m, n, i) in pending {
+        push(&mut raw, m, n, *i);
+    }
+    store(dir, git2::ObjectType::Tree, &raw)
 }
 
 /// Writes one object loose (see `loose`) and returns its id.
 fn store(objects: &Path, kind: git2::ObjectType, data: &[u8]) -> Result<git2::Oid> {
-    let id = git2::Oid::hash_object(kind, data).map_err(|e| git_err("hashing an object", &e))?;
+    let id = super::loose::object_id(kind, data).map_err(|e| Error::io("hashing an object", e))?;
     super::loose::write(objects, id, kind, data)
         .map_err(|e| Error::io(format!("writing object {id} to {}", objects.display()), e))?;
     Ok(id)
@@ -397,6 +457,47 @@ impl Repo {
         Ok(changed)
     }
 
+    /// The commit a notes ref points to, `None` when there is no such ref.
+    fn notes_tip(&self, notes_ref: &str) -> Result<Option<git2::Oid>> {
+        match self.raw().refname_to_id(notes_ref) {
+            Ok(id) => Ok(Some(id)),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git_err(&format!("reading {notes_ref}"), &e)),
+        }
+    }
+
+    /// The raw tree of notes commit `commit`.
+    fn commit_tree_raw(&self, objects: &mut Objects<'_>, commit: git2::Oid, notes_ref: &str) -> Result<Vec<u8>> {
+        let (kind, raw) = objects.read(commit)?;
+        let tree = raw
+            .strip_prefix(b"tree ")
+            .and_then(|r| r.get(..40))
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| git2::Oid::from_str(hex).ok())
+            .filter(|_| kind == Kind::Commit);
+        match tree {
+            Some(tree) => read_tree(objects, tree),
+            None => Err(Error::git(
+                format!("{notes_ref} points to {commit}, which is not a notes commit"),
+                format!("look at it with git cat-file -p {commit}; git update-ref -d {notes_ref} drops the ref"),
+            )),
+        }
+    }
+
+    /// Who writes the notes commits: `user.name` and `user.email`, as `git notes` takes them,
+    /// or git-policy itself where they are not set; the time is now.
+    fn notes_signature(&self) -> Result<git2::Signature<'static>> {
+        let name = self.config_string("user.name")?.filter(|n| !n.trim().is_empty());
+        let email = self.config_string("user.email")?.filter(|e| !e.trim().is_empty());
+        let (name, email) = match (name, email) {
+            (Some(n), Some(e)) => (n, e),
+            _ => ("git-policy".to_string(), "git-policy@localhost".to_string()),
+        };
+        git2::Signature::now(&name, &email)
+            .or_else(|_| git2::Signature::now("git-policy", "git-policy@localhost"))
+            .map_err(|e| git_err("making a signature for the notes commit", &e))
+    }
+
     fn write_notes(
         &self,
         notes_ref: &str,
@@ -405,32 +506,26 @@ impl Repo {
         merge_parent: Option<git2::Oid>,
     ) -> Result<()> {
         let repo = self.raw();
-        let objects = self.objects_dir();
-        let sig = repo
-            .signature()
-            .or_else(|_| git2::Signature::now("git-policy", "git-policy@localhost"))
-            .map_err(|e| git_err("making a signature for the notes commit", &e))?;
+        let dir = self.objects_dir();
+        let mut objects = self.objects();
+        let sig = self.notes_signature()?;
         let mut attempt = 0u32;
         let started = std::time::Instant::now();
         loop {
             attempt += 1;
-            let current = self.notes_tree(notes_ref)?;
-            let (parent, root) = match &current {
-                Some((c, t)) => (Some(*c), Some(t.clone())),
-                None => (None, None),
-            };
-            let depth = root.as_ref().map_or(0, |r| fanout(repo, r));
+            let parent = self.notes_tip(notes_ref)?;
+            let root = parent.map(|c| self.commit_tree_raw(&mut objects, c, notes_ref)).transpose()?;
+            let root = root.as_deref();
+            let depth = root.map_or(Ok(0), |r| fanout(&mut objects, r))?;
             let mut entries = Vec::new();
             let mut moved_out = Vec::new();
-            let new_count = writes.len() + root.as_ref().map_or(0, |r| if depth == 0 { r.len() } else { 0 });
+            let new_count = writes.len() + root.map_or(0, |r| if depth == 0 { tree_entries(r).count() } else { 0 });
             let depth = if depth == 0 && new_count > FLAT_LIMIT {
                 // Move every flat note into fan-out once; later writes follow the fanned layout.
-                if let Some(r) = &root {
-                    for e in r.iter() {
-                        if let Some(name) = e.name().filter(|n| n.len() == 40 && is_hex(n)) {
-                            entries.push((path_for(name, 1), e.id()));
-                            moved_out.push(name.to_string());
-                        }
+                for (_, name, id) in root.into_iter().flat_map(tree_entries) {
+                    if let Some(name) = std::str::from_utf8(name).ok().filter(|n| n.len() == 40 && is_hex(n)) {
+                        entries.push((path_for(name, 1), id));
+                        moved_out.push(name.to_string());
                     }
                 }
                 1
@@ -444,21 +539,22 @@ impl Repo {
             for (commit, lines) in merged {
                 oid(commit)?;
                 let moved = entries.iter().find(|(p, _)| p.concat() == commit).map(|(_, b)| *b);
-                let existing = match (moved, &root) {
-                    (Some(blob), _) => Some(self.blob_text(blob)?),
-                    (None, Some(r)) => self.note_in_tree(r, commit)?,
+                let blob = match (moved, root) {
+                    (Some(blob), _) => Some(blob),
+                    (None, Some(r)) => note_blob(&mut objects, r, commit)?,
                     (None, None) => None,
                 };
+                let existing = blob.map(|b| objects.read(b).map(|(_, bytes)| note_text(bytes))).transpose()?;
                 let joined = lines.join("\n");
                 let text = union_lines(existing.as_deref().into_iter().chain([joined.as_str()]));
-                let blob = store(&objects, git2::ObjectType::Blob, text.as_bytes())?;
+                let blob = store(&dir, git2::ObjectType::Blob, text.as_bytes())?;
                 entries.retain(|(p, _)| p.concat() != commit);
                 entries.push((path_for(commit, depth), blob));
             }
             // Every object is stored before the ref moves, so no reader sees a ref to a missing one.
-            let tree = write_tree(repo, &objects, root.as_ref(), entries, &moved_out)?;
+            let tree = write_tree(&mut objects, &dir, root, entries, &moved_out)?;
             let parents: Vec<git2::Oid> = parent.iter().chain(merge_parent.iter()).copied().collect();
-            let commit = store(&objects, git2::ObjectType::Commit, &commit_bytes(tree, &parents, &sig, message))?;
+            let commit = store(&dir, git2::ObjectType::Commit, &commit_bytes(tree, &parents, &sig, message))?;
             // Compare-and-swap under the ref's lock. Creating goes the same way, expecting the
             // zero id (absent): libgit2's non-forced create checks for an existing ref before it
             // takes the lock, so two first writers could both "create" and one be lost.
@@ -515,9 +611,10 @@ mod tests {
             commits[150..].iter().map(|c| (c.clone(), vec![format!("more on {c}")])).collect();
         r.append_notes(REF, &rest, "stamp").unwrap();
         let r = t.open();
-        let root = r.notes_tree(REF).unwrap().unwrap().1;
-        assert!(fanout(r.raw(), &root) > 0, "300 notes are fanned out");
         let mut objects = r.objects();
+        let tip = r.notes_tip(REF).unwrap().unwrap();
+        let root = r.commit_tree_raw(&mut objects, tip, REF).unwrap();
+        assert_eq!(fanout(&mut objects, &root).unwrap(), 1, "300 notes are fanned out");
         let index = r.notes_index(REF, &mut objects).unwrap();
         assert_eq!(index.len(), 300);
         let all: std::collections::HashMap<String, String> = r.all_notes(REF).unwrap().into_iter().collect();
@@ -529,6 +626,81 @@ mod tests {
         assert!(r.notes_index("refs/notes/git-policy/none", &mut objects).unwrap().is_empty());
         let stop = AtomicBool::new(true);
         assert!(r.notes_index_unless(REF, &mut objects, &stop).unwrap().is_none(), "given up when told");
+    }
+
+    /// write_tree merges new entries into a base tree; libgit2's tree builder, which sorts as
+    /// git does, says what the tree must be. Names share prefixes with `-`, `.` and `0`, which
+    /// sort before and after `/`, so a directory's place differs from a file's of the same name.
+    fn merged_tree_matches_a_tree_builder(spec: &[(String, bool, bool, Option<bool>)]) {
+        let t = TestRepo::new();
+        let r = t.open();
+        let git = &t.git;
+        let blob = git.blob(b"x").unwrap();
+        let tree_with = |base: Option<git2::Oid>, name: &str| {
+            let base = base.map(|b| git.find_tree(b).unwrap());
+            let mut b = git.treebuilder(base.as_ref()).unwrap();
+            b.insert(name, blob, 0o100644).unwrap();
+            b.write().unwrap()
+        };
+        let dir_in_base = tree_with(None, "f");
+        let mut base = git.treebuilder(None).unwrap();
+        for (name, dir, in_base, _) in spec {
+            if *in_base {
+                let (id, mode) = if *dir { (dir_in_base, 0o040000) } else { (blob, 0o100644) };
+                base.insert(name, id, mode).unwrap();
+            }
+        }
+        let base_id = base.write().unwrap();
+        let mut expected = git.treebuilder(Some(&git.find_tree(base_id).unwrap())).unwrap();
+        let mut entries = Vec::new();
+        for (name, dir, in_base, new) in spec {
+            match new {
+                Some(false) => {
+                    entries.push((vec![name.clone()], blob));
+                    let _ = expected.remove(name);
+                    expected.insert(name, blob, 0o100644).unwrap();
+                }
+                Some(true) => {
+                    entries.push((vec![name.clone(), "x".to_string()], blob));
+                    let old = (*in_base && *dir).then_some(dir_in_base);
+                    let _ = expected.remove(name);
+                    expected.insert(name, tree_with(old, "x"), 0o040000).unwrap();
+                }
+                None => {}
+            }
+        }
+        let mut objects = r.objects();
+        let base_raw = read_tree(&mut objects, base_id).unwrap();
+        let got = write_tree(&mut objects, &r.objects_dir(), Some(&base_raw), entries, &[]).unwrap();
+        assert_eq!(got, expected.write().unwrap(), "{spec:?}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+        #[test]
+        fn merged_trees_are_in_git_order(
+            spec in proptest::collection::btree_map(
+                "[ab][ab.0-]{0,2}",
+                (proptest::prelude::any::<bool>(), proptest::prelude::any::<bool>(), proptest::option::of(proptest::prelude::any::<bool>())),
+                1..12,
+            )
+        ) {
+            let spec: Vec<_> = spec.into_iter().map(|(n, (d, b, new))| (n, d, b, new)).collect();
+            merged_tree_matches_a_tree_builder(&spec);
+        }
+    }
+
+    #[test]
+    fn a_file_and_a_directory_sort_apart() {
+        // "a-" < "a/" < "a0": the directory `a` goes between them, the file `a` before both.
+        let spec = [
+            ("a-".to_string(), false, true, None),
+            ("a0".to_string(), false, true, None),
+            ("a".to_string(), false, true, Some(true)),
+            ("b".to_string(), true, true, Some(false)),
+        ];
+        merged_tree_matches_a_tree_builder(&spec);
+        assert!(git_order(b"a", true, b"a-", false).is_gt() && git_order(b"a", false, b"a-", false).is_lt());
     }
 
     #[test]
