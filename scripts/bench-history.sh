@@ -5,7 +5,8 @@
 #   pre-push of a 50-commit branch       vs  git rev-list --count of the pushed range
 #   one stamp on a 100,000-note ref      vs  git notes add
 #   reading every note's events          vs  git log --notes --format='%H %N'
-#   a whole commit with all our hooks    vs  the same commit with no hooks
+#   a whole commit with all our hooks    vs  no hooks, and vs no-op sh hooks (interleaved runs),
+#                                            on the fixture and on a small repository
 #   10,000 sequential stamps on a fresh ref (total time, and the fan-out left)
 # Env: GIT_POLICY_BIN, BENCH_DIR (default /tmp/git-policy-bench), BENCH_RUNS (default 20).
 set -euo pipefail
@@ -41,12 +42,47 @@ hf stamp "$bin hook post-commit" "git notes --ref=refs/notes/git-policy/dev add 
 log "reading every note"
 hfr 5 read "$bin notes export" "git log --notes=refs/notes/git-policy/dev --format='%H %N'"
 
-log "a whole commit with every hook"
-git switch -q -C feat/commits main
+log "a whole commit with every hook, against the floors of running hooks at all"
+# Interleaved rounds (scripts/interleave.py): the differences are a few ms in ~20 ms commits, and
+# this machine drifts more than that between hyperfine's back-to-back blocks. Hook sets, each
+# tried through core.hooksPath on the same repository:
+#   none      no hooks (the baseline)
+#   noop-sh   pre-commit, commit-msg and post-commit as `#!/bin/sh` + `exit 0`
+#   sh-exec   the same three, each exec'ing a trivial static binary: what any sh shim that
+#             execs a program costs before the program does anything
+#   ours      git-policy's installed shims
+hooks=$out/hooks
+mkdir -p "$hooks/none" "$hooks/noop-sh" "$hooks/sh-exec" "$hooks/ours"
+printf 'int main(void) { return 0; }\n' >"$hooks/true.c"
+floor_bin=$hooks/true-static
+cc -O2 -static -o "$floor_bin" "$hooks/true.c" 2>/dev/null || cc -O2 -o "$floor_bin" "$hooks/true.c" || floor_bin=/bin/true
 "$bin" install >/dev/null
-hf commit "git commit -q --allow-empty -m 'feat: with hooks'" "git -c core.hooksPath=/dev/null commit -q --allow-empty -m 'feat: without hooks'"
+for h in pre-commit commit-msg post-commit; do
+    printf '#!/bin/sh\nexit 0\n' >"$hooks/noop-sh/$h"
+    printf '#!/bin/sh\nexec %s\n' "$floor_bin" >"$hooks/sh-exec/$h"
+    cp "$(git rev-parse --git-path hooks)/$h" "$hooks/ours/$h"
+    chmod +x "$hooks/noop-sh/$h" "$hooks/sh-exec/$h"
+done
 "$bin" uninstall >/dev/null
-git switch -q main
+# commit_bench NAME: interleaved whole commits in the current repository, on a scratch branch.
+commit_bench() {
+    git switch -q -C feat/commits
+    local sets=()
+    for set in none noop-sh sh-exec ours; do
+        sets+=("$set=git -c core.hooksPath=$hooks/$set commit -q --allow-empty -m 'feat: $set'")
+    done
+    python3 "$root/scripts/interleave.py" --runs "$((runs * 3))" --json "$out/$1.json" "${sets[@]}" | tee "$out/$1.txt"
+    git switch -q main
+}
+commit_bench commit
+log "the same on a small repository (20 files, one commit)"
+small=$bench_dir/small-repo
+rm -rf "$small"
+git init -q -b main "$small"
+for i in $(seq 20); do echo "$i" >"$small/f$i"; done
+git -C "$small" config user.name bench && git -C "$small" config user.email bench@example.com
+git -C "$small" add . && git -C "$small" commit -q -m "feat: start"
+(cd "$small" && commit_bench commit-small)
 
 log "10,000 sequential stamps on a fresh ref"
 git update-ref refs/notes/git-policy/saved refs/notes/git-policy/dev
@@ -64,8 +100,14 @@ git update-ref refs/notes/git-policy/dev refs/notes/git-policy/saved
 git update-ref -d refs/notes/git-policy/saved
 
 log "summary (medians)"
-for b in check prepush stamp read commit; do
-    echo "$b:"
-    hyperfine_summary "$out/$b.json" 0:1:"ratio"
-done | tee "$out/summary.txt"
+{
+    for b in check prepush stamp read; do
+        echo "$b:"
+        hyperfine_summary "$out/$b.json" 0:1:"ratio"
+    done
+    echo "whole commit, fixture:"
+    sed 1d "$out/commit.txt"
+    echo "whole commit, small repository:"
+    sed 1d "$out/commit-small.txt"
+} | tee "$out/summary.txt"
 echo "results in $out"
