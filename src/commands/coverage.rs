@@ -278,7 +278,7 @@ pub fn before_push(
 /// Where the pushed change starts: the remote's old tip for a fast-forward, else the merge base
 /// with the remote's copy of a trunk branch.
 fn push_base(repo: &Repo, policy: &Policy, u: &crate::subject::RefUpdate, remote: &str) -> Result<Option<String>> {
-    if !u.is_create() && repo.has_object(&u.old) && repo.is_ancestor(&u.old, &u.new)? {
+    if !u.is_create() && repo.has_commit(&u.old) && repo.is_ancestor(&u.old, &u.new)? {
         return Ok(Some(u.old.clone()));
     }
     for b in &policy.trunk.branches {

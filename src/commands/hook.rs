@@ -279,7 +279,7 @@ fn push(
     for u in updates {
         let ancestry = if u.is_create() || u.is_delete() {
             Ancestry::FastForward
-        } else if !repo.has_object(&u.old) {
+        } else if !repo.has_commit(&u.old) {
             Ancestry::Unknown
         } else if repo.is_ancestor(&u.old, &u.new)? {
             Ancestry::FastForward
@@ -290,8 +290,8 @@ fn push(
         if u.is_delete() || u.branch().is_none() {
             continue;
         }
-        let mut exclude: Vec<String> = known.iter().filter(|id| repo.has_object(id)).cloned().collect();
-        if !u.is_create() && repo.has_object(&u.old) {
+        let mut exclude: Vec<String> = known.iter().filter(|id| repo.has_commit(id)).cloned().collect();
+        if !u.is_create() && repo.has_commit(&u.old) {
             exclude.push(u.old.clone());
         }
         let Some(branch) = u.branch() else { continue };

@@ -183,7 +183,7 @@ impl NotedPatches {
         if self.by_patch.is_none() {
             let mut map = std::collections::HashMap::new();
             for (noted, _) in repo.all_notes(&events::notes_ref(DEV))? {
-                if repo.has_object(&noted) && repo.parents(&noted)?.len() <= 1 {
+                if repo.has_commit(&noted) && repo.parents(&noted)?.len() <= 1 {
                     if let Ok(p) = repo.patch_id(None, &noted) {
                         map.entry(p).or_insert(noted);
                     }

@@ -80,8 +80,9 @@ impl Repo {
         self.raw().graph_descendant_of(d, a).map_err(|e| git_err("walking history", &e))
     }
 
-    /// Whether an object exists in the repository.
-    pub fn has_object(&self, id: &str) -> bool {
+    /// Whether `id` names a commit this repository holds (an object of another kind, a tag
+    /// included, is not one: every caller goes on to ask about ancestry).
+    pub fn has_commit(&self, id: &str) -> bool {
         git2::Oid::from_str(id).is_ok_and(|oid| self.raw().find_commit(oid).is_ok())
     }
 
@@ -516,9 +517,11 @@ pub(crate) mod tests {
         assert!(r.is_ancestor(&a, &b).unwrap());
         assert!(!r.is_ancestor(&b, &a).unwrap());
         assert!(!r.is_ancestor(&other, &b).unwrap());
-        assert!(r.has_object(&a));
-        assert!(!r.has_object(MISSING));
-        assert!(!r.has_object("not hex"));
+        assert!(r.has_commit(&a));
+        assert!(!r.has_commit(MISSING));
+        assert!(!r.has_commit("not hex"));
+        let blob = t.git.blob(b"not a commit").unwrap().to_string();
+        assert!(!r.has_commit(&blob), "a blob the repository holds is still not a commit");
     }
 
     #[test]
