@@ -133,8 +133,18 @@ pub fn ssh_sign(key: &Path, payload: &str) -> Result<String> {
     std::fs::read_to_string(file.with_extension("sig")).map_err(|e| Error::io("reading the signature", e))
 }
 
+/// What `ssh-keygen -Y verify` made of a signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SshVerdict {
+    /// A key the allowed-signers file lists for the identity made it, for this payload.
+    Valid,
+    /// It does not verify; why, as far as ssh-keygen says (an expired key, a key not yet valid,
+    /// a changed payload), else that no listed key made it.
+    Invalid(String),
+}
+
 /// Verifies an armored SSH signature of `payload` by `identity` against an allowed-signers file.
-pub fn ssh_verify(allowed_signers: &Path, identity: &str, payload: &str, signature: &str) -> Result<bool> {
+pub fn ssh_verify(allowed_signers: &Path, identity: &str, payload: &str, signature: &str) -> Result<SshVerdict> {
     let dir = tempfile::tempdir().map_err(|e| Error::io("creating a temp dir for verifying", e))?;
     let sig = dir.path().join("approval.sig");
     std::fs::write(&sig, signature).map_err(|e| Error::io("writing the signature to verify", e))?;
@@ -144,14 +154,56 @@ pub fn ssh_verify(allowed_signers: &Path, identity: &str, payload: &str, signatu
         .args(["-I", identity, "-s"])
         .arg(&sig)
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::io("running ssh-keygen (install openssh-client)", e))?;
     if let Some(mut stdin) = child.stdin.take() {
         use std::io::Write;
         let _ = stdin.write_all(payload.as_bytes());
     }
-    let status = child.wait().map_err(|e| Error::io("waiting for ssh-keygen", e))?;
-    Ok(status.success())
+    let out = child.wait_with_output().map_err(|e| Error::io("waiting for ssh-keygen", e))?;
+    if out.status.success() {
+        return Ok(SshVerdict::Valid);
+    }
+    let said = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    Ok(SshVerdict::Invalid(
+        verify_failure(&said, allowed_signers)
+            .unwrap_or_else(|| format!("no key listed for {identity} in allowed-signers made it")),
+    ))
+}
+
+/// The reason in what `ssh-keygen -Y verify` printed on failure, without the name of the
+/// temporary file it read (`/tmp/…:3: key has expired: …` says `key has expired: …`).
+fn verify_failure(said: &str, allowed_signers: &Path) -> Option<String> {
+    let file = format!("{}:", allowed_signers.display());
+    said.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Could not verify signature"))
+        .map(|l| match l.strip_prefix(&file) {
+            // `FILE:LINE: reason`
+            Some(rest) => rest.split_once(": ").map_or(rest, |(_, reason)| reason),
+            None => l,
+        })
+        .map(|l| l.strip_prefix("Signature verification failed: ").unwrap_or(l))
+        .next()
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_failures_are_read_without_the_temporary_file() {
+        let file = Path::new("/tmp/.tmpX/signers");
+        let said = "Could not verify signature.\n/tmp/.tmpX/signers:3: key has expired: verify time 2026-12-04T12:20:38 > valid-before 2020-01-01T00:00:00\n";
+        assert_eq!(
+            verify_failure(said, file).as_deref(),
+            Some("key has expired: verify time 2026-12-04T12:20:38 > valid-before 2020-01-01T00:00:00")
+        );
+        let tampered = "Signature verification failed: incorrect signature\nCould not verify signature.\n";
+        assert_eq!(verify_failure(tampered, file).as_deref(), Some("incorrect signature"));
+        assert_eq!(verify_failure("Could not verify signature.\n\n", file), None, "nothing more said");
+    }
 }

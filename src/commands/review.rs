@@ -138,13 +138,12 @@ pub fn gather(
                 let signature = match (&sig, &signers) {
                     (None, _) => Signature::None,
                     (Some(s), Some(file)) => {
-                        if crate::git_cli::ssh_verify(file.path(), &email, &payload, &armor(s))? {
-                            Signature::Valid
-                        } else {
-                            Signature::Invalid
+                        match crate::git_cli::ssh_verify(file.path(), &email, &payload, &armor(s))? {
+                            crate::git_cli::SshVerdict::Valid => Signature::Valid,
+                            crate::git_cli::SshVerdict::Invalid(why) => Signature::Invalid(Some(why)),
                         }
                     }
-                    (Some(_), None) => Signature::Invalid,
+                    (Some(_), None) => Signature::Invalid(Some("the base commit has no allowed-signers file".into())),
                 };
                 recorded.push(email.to_ascii_lowercase());
                 facts.approvals.push(Approval { email, source: Source::Record, patch_id: Some(patch_id), signature });

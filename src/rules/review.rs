@@ -23,14 +23,15 @@ pub enum Source {
 }
 
 /// Whether an approval's signature verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signature {
     /// Not signed.
     None,
     /// Verified against the allowed-signers file.
     Valid,
-    /// Signed, but it does not verify (tampered, wrong key, key not allowed).
-    Invalid,
+    /// Signed, but it does not verify (tampered, wrong key, key not allowed, key expired),
+    /// with the reason when one is known.
+    Invalid(Option<String>),
 }
 
 /// One approval as found.
@@ -123,8 +124,11 @@ pub fn check(policy: &Policy, f: &ReviewFacts) -> Vec<Finding> {
         } else if a.patch_id.as_deref().is_some_and(|p| p != f.patch_id) {
             Some("approved older content (the change was modified after the approval)".to_string())
         } else if r.require_signed && a.signature != Signature::Valid {
-            Some(match a.signature {
-                Signature::Invalid => "has a signature that does not verify against allowed-signers".to_string(),
+            Some(match &a.signature {
+                Signature::Invalid(Some(why)) => {
+                    format!("has a signature that does not verify against allowed-signers ({why})")
+                }
+                Signature::Invalid(None) => "has a signature that does not verify against allowed-signers".to_string(),
                 _ => "is not signed (review.require-signed)".to_string(),
             })
         } else {
@@ -267,8 +271,11 @@ mod tests {
         let p = policy("require-signed = true\nallowed-signers = \"s\"\n");
         let unsigned = check(&p, &facts(vec![approval("bob@example.com", Some("p1"), Signature::None)]));
         assert!(unsigned[0].message.contains("not signed"));
-        let bad = check(&p, &facts(vec![approval("bob@example.com", Some("p1"), Signature::Invalid)]));
+        let bad = check(&p, &facts(vec![approval("bob@example.com", Some("p1"), Signature::Invalid(None))]));
         assert!(bad[0].message.contains("does not verify"));
+        let expired = Signature::Invalid(Some("key has expired".into()));
+        let bad = check(&p, &facts(vec![approval("bob@example.com", Some("p1"), expired)]));
+        assert!(bad[0].message.contains("does not verify against allowed-signers (key has expired)"), "{bad:?}");
         assert!(check(&p, &facts(vec![approval("bob@example.com", Some("p1"), Signature::Valid)])).is_empty());
     }
 

@@ -143,6 +143,39 @@ fn signed_approvals_verify_against_allowed_signers() {
     assert!(f.len() == 1 && (f[0].1.contains("does not verify") || f[0].1.contains("older content")), "{f:?}");
 }
 
+/// A key past its `valid-before` (or before its `valid-after`) in allowed-signers verifies
+/// nothing, and the finding says so rather than only "does not verify".
+#[test]
+fn an_expired_or_not_yet_valid_signing_key_is_named() {
+    let env = Env::new();
+    let (bob_key, bob_pub) = keygen(&env, "bob");
+    let policy = format!("{BASIC}require-signed = true\nallowed-signers = \".github/allowed_signers\"\n");
+    for (window, why) in
+        [("valid-before=\"20200101\"", "key has expired"), ("valid-after=\"20990101\"", "key is not yet valid")]
+    {
+        let repo = env.repo(&format!("r-{}", &window[..11]));
+        env.write(&repo, ".git-policy.toml", &policy);
+        env.write(
+            &repo,
+            ".github/allowed_signers",
+            &format!("bob@example.com namespaces=\"git-policy-review\",{window} {bob_pub}\n"),
+        );
+        env.git(&repo, &["add", "."]);
+        env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
+        env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
+        env.write(&repo, "src/a.rs", "fn a() {}\n");
+        env.git(&repo, &["add", "."]);
+        env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: a"]);
+        env.git(&repo, &["config", "user.signingkey", bob_key.to_str().unwrap()]);
+        let out = approve_as(&env, &repo, "bob", &["--sign"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let f = check_rules(&env, &repo);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].1.contains("does not verify against allowed-signers") && f[0].1.contains(why), "{f:?}");
+        assert!(!f[0].1.contains("/tmp"), "the temporary file's name is not the user's business: {f:?}");
+    }
+}
+
 #[test]
 fn owners_and_policy_owners() {
     let env = Env::new();
