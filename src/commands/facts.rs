@@ -23,13 +23,14 @@ pub fn judge_infos(
     on_branch: bool,
     touched: &mut BTreeSet<String>,
 ) -> Result<Vec<Finding>> {
-    // One thread on purpose: libgit2 serialises pack access behind a process-wide lock, and
-    // two threads with their own handles took 1.4 s for 10,000 commits where one takes 0.8 s.
+    // Trees come through the pack reader, whose delta-base cache serves the directories that
+    // commit after commit share: through libgit2 this was 0.8 s for 10,000 commits.
+    let mut objects = repo.objects();
     let mut out = Vec::new();
     let count_lines = policy.commits.max_lines.is_some() && policy.level("commits.max-lines") != rules::LEVEL_OFF;
     let sizes = policy.commits.max_file_size.is_some() && policy.level("commits.max-file-size") != rules::LEVEL_OFF;
     for info in infos {
-        let changes = repo.commit_changes(&info.id, sizes)?;
+        let changes = repo.commit_changes_in(&mut objects, &info.id, sizes)?;
         let lines = if count_lines { Some(repo.commit_lines(&info.id)?) } else { None };
         out.extend(rules::commit::check(policy, info, Some(&changes), lines, on_branch));
         touched.extend(changes.into_iter().map(|c| c.path));

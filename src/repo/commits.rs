@@ -118,13 +118,30 @@ impl Repo {
     /// Files a commit changes against its first parent (or the empty tree), with their sizes
     /// when `sizes` (reading each blob's header costs a pack lookup).
     pub fn commit_changes(&self, id: &str, sizes: bool) -> Result<Vec<crate::subject::FileChange>> {
+        let (old, new) = self.commit_trees(id)?;
+        self.tree_changes(old, Some(new), sizes)
+    }
+
+    /// [`Repo::commit_changes`] with trees read through `objects`: for many commits.
+    pub fn commit_changes_in(
+        &self,
+        objects: &mut super::objects::Objects<'_>,
+        id: &str,
+        sizes: bool,
+    ) -> Result<Vec<crate::subject::FileChange>> {
+        let (old, new) = self.commit_trees(id)?;
+        self.tree_changes_in(objects, old, Some(new), sizes)
+    }
+
+    /// The trees of a commit's first parent (`None` for a root commit) and of the commit.
+    fn commit_trees(&self, id: &str) -> Result<(Option<git2::Oid>, git2::Oid)> {
         let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
         let c = self.raw().find_commit(oid).map_err(|e| git_err(&format!("reading commit {id}"), &e))?;
         let old = match c.parent(0) {
             Ok(p) => Some(p.tree_id()),
             Err(_) => None,
         };
-        self.tree_changes(old, Some(c.tree_id()), sizes)
+        Ok((old, c.tree_id()))
     }
 
     /// Staged changes through libgit2 (the fallback for indexes the fast reader does not support).

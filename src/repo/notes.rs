@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::objects::{tree_entries, Objects};
 use super::pack::Kind;
+use super::treediff::git_order;
 use super::{git_err, Repo};
 use crate::error::{Error, Result};
 use crate::events::union_lines;
@@ -96,15 +97,6 @@ fn note_blob(objects: &mut Objects<'_>, root: &[u8], commit: &str) -> Result<Opt
         }
     }
     Ok(None)
-}
-
-/// Orders tree entries as git does: by name, a directory's name compared as if it ended in `/`.
-fn git_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> std::cmp::Ordering {
-    let n = a.len().min(b.len());
-    a[..n].cmp(&b[..n]).then_with(|| {
-        let next = |name: &[u8], dir: bool| name.get(n).copied().or(dir.then_some(b'/'));
-        next(a, a_dir).cmp(&next(b, b_dir))
-    })
 }
 
 /// Writes the raw tree `base` with `entries` (path components -> blob) set and the top-level
