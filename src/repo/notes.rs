@@ -696,6 +696,42 @@ mod tests {
     }
 
     #[test]
+    fn a_stamp_keeps_what_else_the_notes_tree_holds_and_refuses_a_ref_that_is_no_notes_commit() {
+        let t = TestRepo::new();
+        let a = t.commit(Some("refs/heads/main"), &[], &[("f", Some("1"))], 100);
+        let b = t.commit(Some("refs/heads/main"), &[a], &[("f", Some("2"))], 200);
+        // A notes tree as another tool might leave it: a note, a stray file and a stray directory.
+        let git = &t.git;
+        let note = git.blob(b"by another tool\n").unwrap();
+        let readme = git.blob(b"not a note").unwrap();
+        let mut inner = git.treebuilder(None).unwrap();
+        inner.insert("x", readme, 0o100644).unwrap();
+        let inner = inner.write().unwrap();
+        let mut root = git.treebuilder(None).unwrap();
+        root.insert(a.to_string(), note, 0o100644).unwrap();
+        root.insert("README", readme, 0o100644).unwrap();
+        root.insert("docs", inner, 0o040000).unwrap();
+        let root = git.find_tree(root.write().unwrap()).unwrap();
+        let sig = crate::repo::commits::tests::ada(300);
+        let tip = git.commit(None, &sig, &sig, "notes", &root, &[]).unwrap();
+        t.set_ref(REF, tip);
+        let r = t.open();
+        r.append_notes(REF, &[(a.to_string(), vec!["mine".into()]), (b.to_string(), vec!["new".into()])], "stamp")
+            .unwrap();
+        let tree = git.find_reference(REF).unwrap().peel_to_tree().unwrap();
+        assert_eq!(tree.get_name("README").map(|e| e.id()), Some(readme));
+        assert_eq!(tree.get_name("docs").map(|e| e.id()), Some(inner));
+        assert_eq!(r.note_text(REF, &a.to_string()).unwrap().as_deref(), Some("by another tool\nmine\n"));
+        assert_eq!(r.note_text(REF, &b.to_string()).unwrap().as_deref(), Some("new\n"));
+        crate::repo::commits::tests::git_cli(t.dir.path(), &["fsck", "--strict"]);
+
+        t.set_ref("refs/notes/git-policy/odd", readme);
+        let err =
+            r.append_notes("refs/notes/git-policy/odd", &[(a.to_string(), vec!["x".into()])], "stamp").unwrap_err();
+        assert!(err.to_string().contains("not a notes commit"), "{err}");
+    }
+
+    #[test]
     fn the_index_reads_notes_git_wrote() {
         let t = TestRepo::new();
         let c = t.commit(Some("refs/heads/main"), &[], &[("f", Some("1"))], 100);
