@@ -132,10 +132,15 @@ fn text(report: &Report<'_>, style: Style, out: &mut dyn Write) -> io::Result<()
     if e + w > 0 {
         let verdict = if e > 0 { style.paint("1;31", "failed") } else { style.paint("1;33", "passed with warnings") };
         writeln!(out, "git-policy {}: {verdict} ({e} error{}, {w} warning{})", report.subject, plural(e), plural(w))?;
-        if e > 0 {
-            let mut ids: Vec<&str> =
-                report.findings.iter().filter(|f| f.level == Level::Error).map(|f| f.rule).collect();
-            ids.dedup();
+        // Only hooks honour GIT_POLICY_SKIP (`check` never does), so only they offer it; each
+        // failing rule once, in the order the findings name them.
+        if e > 0 && crate::shim::is_known(report.subject) {
+            let mut ids: Vec<&str> = Vec::new();
+            for f in report.findings.iter().filter(|f| f.level == Level::Error) {
+                if !ids.contains(&f.rule) {
+                    ids.push(f.rule);
+                }
+            }
             writeln!(out, "  to skip locally (CI checks again): GIT_POLICY_SKIP={} git ...", ids.join(","))?;
         }
     }
@@ -147,5 +152,29 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of(report: &Report<'_>) -> String {
+        let mut out = Vec::new();
+        render(Format::Text, report, Style { on: false }, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_hook_offers_each_failing_rule_once_and_check_offers_no_skip() {
+        let f = |rule| Finding::new(rule, Level::Error, "x", "y");
+        let findings = [f("commits.max-file-size"), f("commits.forbid-paths"), f("commits.max-file-size")];
+        let hook = text_of(&Report { subject: "pre-push", findings: &findings, skipped: &[], notes: &[] });
+        assert!(
+            hook.contains("GIT_POLICY_SKIP=commits.max-file-size,commits.forbid-paths git ..."),
+            "each rule once, in order: {hook}"
+        );
+        let check = text_of(&Report { subject: "check main..HEAD", findings: &findings, skipped: &[], notes: &[] });
+        assert!(check.contains("failed (3 errors") && !check.contains("GIT_POLICY_SKIP"), "{check}");
     }
 }
