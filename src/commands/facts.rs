@@ -34,7 +34,7 @@ pub fn judge_infos(
         let mut objects = repo.objects();
         let (mut out, mut paths) = (Vec::new(), Vec::new());
         for info in infos {
-            let changes = repo.commit_changes_in(&mut objects, &info.id, sizes)?;
+            let changes = repo.commit_changes(&mut objects, &info.id, sizes)?;
             let lines = if count_lines { Some(repo.commit_lines(&info.id)?) } else { None };
             out.extend(rules::commit::check(policy, info, Some(&changes), lines, on_branch));
             paths.extend(changes.into_iter().map(|c| c.path));

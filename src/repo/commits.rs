@@ -116,32 +116,21 @@ impl Repo {
     }
 
     /// Files a commit changes against its first parent (or the empty tree), with their sizes
-    /// when `sizes` (reading each blob's header costs a pack lookup).
-    pub fn commit_changes(&self, id: &str, sizes: bool) -> Result<Vec<crate::subject::FileChange>> {
-        let (old, new) = self.commit_trees(id)?;
-        self.tree_changes(old, Some(new), sizes)
-    }
-
-    /// [`Repo::commit_changes`] with trees read through `objects`: for many commits.
-    pub fn commit_changes_in(
+    /// when `sizes` (reading each blob's header costs a pack lookup); trees are read through
+    /// `objects`, one reader for all the commits of a range.
+    pub fn commit_changes(
         &self,
         objects: &mut super::objects::Objects<'_>,
         id: &str,
         sizes: bool,
     ) -> Result<Vec<crate::subject::FileChange>> {
-        let (old, new) = self.commit_trees(id)?;
-        self.tree_changes_in(objects, old, Some(new), sizes)
-    }
-
-    /// The trees of a commit's first parent (`None` for a root commit) and of the commit.
-    fn commit_trees(&self, id: &str) -> Result<(Option<git2::Oid>, git2::Oid)> {
         let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
         let c = self.raw().find_commit(oid).map_err(|e| git_err(&format!("reading commit {id}"), &e))?;
         let old = match c.parent(0) {
             Ok(p) => Some(p.tree_id()),
             Err(_) => None,
         };
-        Ok((old, c.tree_id()))
+        self.tree_changes(objects, old, Some(c.tree_id()), sizes)
     }
 
     /// Staged changes through libgit2 (the fallback for indexes the fast reader does not support).
@@ -297,16 +286,19 @@ impl Repo {
         if let (Some(n), Some(e)) = (crate::env::var("GIT_COMMITTER_NAME"), crate::env::var("GIT_COMMITTER_EMAIL")) {
             return Ok((n, e));
         }
-        let sig = self.raw().signature().map_err(|e| {
+        self.configured_identity()?.ok_or_else(|| {
             Error::git(
-                format!("no identity: {}", e.message()),
+                "no identity: user.name and user.email are not both set",
                 "set it: git config user.name 'Your Name' && git config user.email you@example.com",
             )
-        })?;
-        Ok((
-            String::from_utf8_lossy(sig.name_bytes()).into_owned(),
-            String::from_utf8_lossy(sig.email_bytes()).into_owned(),
-        ))
+        })
+    }
+
+    /// `user.name` and `user.email` from config, when both are set and not blank.
+    pub(crate) fn configured_identity(&self) -> Result<Option<(String, String)>> {
+        let name = self.config_string("user.name")?.filter(|n| !n.trim().is_empty());
+        let email = self.config_string("user.email")?.filter(|e| !e.trim().is_empty());
+        Ok(name.zip(email))
     }
 }
 
@@ -508,7 +500,7 @@ pub(crate) mod tests {
             ("parents", r.parents("zz").map(|_| ())),
             ("commit_tz", r.commit_tz("zz").map(|_| ())),
             ("commit_lines", r.commit_lines("zz").map(|_| ())),
-            ("commit_changes", r.commit_changes("zz", false).map(|_| ())),
+            ("commit_changes", r.commit_changes(&mut r.objects(), "zz", false).map(|_| ())),
             ("merge_base", r.merge_base("zz", MISSING).map(|_| ())),
             ("ahead_behind", r.ahead_behind(MISSING, "zz").map(|_| ())),
             ("is_ancestor", r.is_ancestor(MISSING, "zz").map(|_| ())),
@@ -587,13 +579,13 @@ pub(crate) mod tests {
         let b = t.commit(None, &[a], &[("a.txt", None), ("dir/b.txt", Some("xyz")), ("c", Some(""))], 200);
         let r = t.open();
         assert_eq!(
-            r.commit_changes(&a.to_string(), true).unwrap(),
+            r.commit_changes(&mut r.objects(), &a.to_string(), true).unwrap(),
             [change("a.txt", 5, false), change("dir/b.txt", 1, false)]
         );
-        let mut got = r.commit_changes(&b.to_string(), true).unwrap();
+        let mut got = r.commit_changes(&mut r.objects(), &b.to_string(), true).unwrap();
         got.sort_by(|x, y| x.path.cmp(&y.path));
         assert_eq!(got, [change("a.txt", 0, true), change("c", 0, false), change("dir/b.txt", 3, false)]);
-        let (msg, _) = git_message(r.commit_changes(MISSING, true));
+        let (msg, _) = git_message(r.commit_changes(&mut r.objects(), MISSING, true));
         assert!(msg.starts_with(&format!("git: reading commit {MISSING}: ")), "{msg}");
     }
 

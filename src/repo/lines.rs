@@ -50,15 +50,21 @@ impl Repo {
         let mut added: Vec<(String, git2::Oid)> = Vec::new();
         let mut deleted: Vec<String> = Vec::new();
         let blob = |s: Side| s.filter(|&(_, mode)| mode != GITLINK_MODE).map(|(id, _)| id);
-        self.walk_tree_changes(Some(a.id()), Some(b.id()), "", &mut |path, old, new| {
-            match (blob(old), blob(new)) {
-                (Some(o), Some(n)) => modified.push((path, o, n)),
-                (None, Some(n)) => added.push((path, n)),
-                (Some(_), None) => deleted.push(path),
-                (None, None) => {}
-            }
-            Ok(())
-        })?;
+        super::treediff::walk_tree_changes(
+            &mut self.objects(),
+            Some(a.id()),
+            Some(b.id()),
+            "",
+            &mut |path, old, new| {
+                match (blob(old), blob(new)) {
+                    (Some(o), Some(n)) => modified.push((path, o, n)),
+                    (None, Some(n)) => added.push((path, n)),
+                    (Some(_), None) => deleted.push(path),
+                    (None, None) => {}
+                }
+                Ok(())
+            },
+        )?;
         let mut out = AddedLines::new();
         // A second handle whose index is empty: a blob patch looks up the path's diff driver in
         // .gitattributes, and libgit2 reads attributes from the index too, which would load and

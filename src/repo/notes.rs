@@ -461,14 +461,8 @@ impl Repo {
     /// The raw tree of notes commit `commit`.
     fn commit_tree_raw(&self, objects: &mut Objects<'_>, commit: git2::Oid, notes_ref: &str) -> Result<Vec<u8>> {
         let (kind, raw) = objects.read(commit)?;
-        let tree = raw
-            .strip_prefix(b"tree ")
-            .and_then(|r| r.get(..40))
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| git2::Oid::from_str(hex).ok())
-            .filter(|_| kind == Kind::Commit);
-        match tree {
-            Some(tree) => read_tree(objects, tree),
+        match (kind == Kind::Commit).then(|| super::objects::commit_tree_and_parent(&raw)).flatten() {
+            Some((tree, _)) => read_tree(objects, tree),
             None => Err(Error::git(
                 format!("{notes_ref} points to {commit}, which is not a notes commit"),
                 format!("look at it with git cat-file -p {commit}; git update-ref -d {notes_ref} drops the ref"),
@@ -479,12 +473,9 @@ impl Repo {
     /// Who writes the notes commits: `user.name` and `user.email`, as `git notes` takes them,
     /// or git-policy itself where they are not set; the time is now.
     fn notes_signature(&self) -> Result<git2::Signature<'static>> {
-        let name = self.config_string("user.name")?.filter(|n| !n.trim().is_empty());
-        let email = self.config_string("user.email")?.filter(|e| !e.trim().is_empty());
-        let (name, email) = match (name, email) {
-            (Some(n), Some(e)) => (n, e),
-            _ => ("git-policy".to_string(), "git-policy@localhost".to_string()),
-        };
+        let (name, email) = self
+            .configured_identity()?
+            .unwrap_or_else(|| ("git-policy".to_string(), "git-policy@localhost".to_string()));
         git2::Signature::now(&name, &email)
             .or_else(|_| git2::Signature::now("git-policy", "git-policy@localhost"))
             .map_err(|e| git_err("making a signature for the notes commit", &e))

@@ -69,6 +69,20 @@ pub fn tree_entries(raw: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], git2::Oid
     })
 }
 
+/// A raw commit's tree and first parent, from its first header lines; `None` when it does not
+/// start with a tree.
+pub fn commit_tree_and_parent(raw: &[u8]) -> Option<(git2::Oid, Option<git2::Oid>)> {
+    let hex = |line: Option<&[u8]>, tag: &[u8]| {
+        line.and_then(|l| l.strip_prefix(tag))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .filter(|h| h.len() == 40)
+            .and_then(|h| git2::Oid::from_str(h).ok())
+    };
+    let mut lines = raw.split(|&b| b == b'\n');
+    let tree = hex(lines.next(), b"tree ")?;
+    Some((tree, hex(lines.next(), b"parent ")))
+}
+
 /// What a first-parent walk needs of a raw commit: its first parent, how many parents it has,
 /// and its author and committer times; `None` when a header is not in the usual form (the
 /// caller then asks libgit2, which reads every form git accepts).

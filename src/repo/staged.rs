@@ -215,7 +215,7 @@ impl Repo {
                 let path = format!("{}{}", text(dir), text(h.name_bytes()));
                 if h.filemode() == TREE_MODE {
                     // A whole directory left the index: every file under it is deleted.
-                    for f in self.tree_changes(Some(h.id()), None, false)? {
+                    for f in self.tree_changes(&mut self.objects(), Some(h.id()), None, false)? {
                         out.push(FileChange { path: format!("{path}/{}", f.path), size: 0, deleted: true });
                     }
                 } else {

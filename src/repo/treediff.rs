@@ -16,34 +16,12 @@ const GITLINK_MODE: i32 = 0o160000;
 pub(crate) type Side = Option<(git2::Oid, i32)>;
 
 impl Repo {
-    /// Files that differ between two trees (by id); `None` is the empty tree.
+    /// Files that differ between two trees (by id); `None` is the empty tree. Trees are read
+    /// through `objects` (the packs by hand, delta bases cached): over a long range, libgit2
+    /// inflated each tree's delta chain again and spent three quarters of `check` there.
     pub(crate) fn tree_changes(
         &self,
-        old: Option<git2::Oid>,
-        new: Option<git2::Oid>,
-        sizes: bool,
-    ) -> Result<Vec<FileChange>> {
-        let odb = self.raw().odb().map_err(|e| git_err("opening the object database", &e))?;
-        let mut load = libgit2_trees(&odb);
-        self.changes_with(&mut load, old, new, sizes)
-    }
-
-    /// [`Repo::tree_changes`] with trees read through `objects` (the packs by hand, delta bases
-    /// cached): for the commits of a long range, where libgit2 inflated each tree's delta chain
-    /// again and spent three quarters of `check`'s time there.
-    pub(crate) fn tree_changes_in(
-        &self,
         objects: &mut Objects<'_>,
-        old: Option<git2::Oid>,
-        new: Option<git2::Oid>,
-        sizes: bool,
-    ) -> Result<Vec<FileChange>> {
-        self.changes_with(&mut pack_trees(objects), old, new, sizes)
-    }
-
-    fn changes_with(
-        &self,
-        load: &mut dyn FnMut(git2::Oid) -> Result<Vec<u8>>,
         old: Option<git2::Oid>,
         new: Option<git2::Oid>,
         sizes: bool,
@@ -51,7 +29,7 @@ impl Repo {
         let mut out = Vec::new();
         let odb =
             if sizes { Some(self.raw().odb().map_err(|e| git_err("opening the object database", &e))?) } else { None };
-        walk_changes(load, old, new, "", &mut |path, _, new| {
+        walk_tree_changes(objects, old, new, "", &mut |path, _, new| {
             match new {
                 Some((id, mode)) => {
                     let size = match &odb {
@@ -70,21 +48,6 @@ impl Repo {
         Ok(out)
     }
 
-    /// Calls `visit(path, old, new)` for every non-tree entry that differs between two trees
-    /// (by id or mode), in git's order; a side is `None` where the path is absent. Trees are
-    /// read through libgit2 (whose object cache keeps the directories a long range re-reads).
-    pub(crate) fn walk_tree_changes(
-        &self,
-        old: Option<git2::Oid>,
-        new: Option<git2::Oid>,
-        prefix: &str,
-        visit: &mut dyn FnMut(String, Side, Side) -> Result<()>,
-    ) -> Result<()> {
-        let odb = self.raw().odb().map_err(|e| git_err("opening the object database", &e))?;
-        let mut load = libgit2_trees(&odb);
-        walk_changes(&mut load, old, new, prefix, visit)
-    }
-
     /// The paths a commit changes against its first parent (or the empty tree), trees read
     /// through `objects` (the packs by hand): for a long walk, on any thread.
     pub fn commit_paths(&self, objects: &mut Objects<'_>, commit: &str) -> Result<Vec<String>> {
@@ -95,7 +58,7 @@ impl Repo {
             None => None,
         };
         let mut out = Vec::new();
-        walk_changes(&mut pack_trees(objects), old, Some(tree), "", &mut |path, _, _| {
+        walk_tree_changes(objects, old, Some(tree), "", &mut |path, _, _| {
             out.push(path);
             Ok(())
         })?;
@@ -103,41 +66,33 @@ impl Repo {
     }
 }
 
-/// Reads trees through libgit2's object database.
-fn libgit2_trees<'a, 'o>(odb: &'a git2::Odb<'o>) -> impl FnMut(git2::Oid) -> Result<Vec<u8>> + use<'a, 'o> {
-    move |id| {
-        let object = odb.read(id).map_err(|e| git_err("reading a tree", &e))?;
-        if object.kind() != git2::ObjectType::Tree {
-            return Err(Error::git(format!("{id} is not a tree"), "run git fsck"));
-        }
-        Ok(object.data().to_vec())
-    }
-}
-
-/// Reads trees through `objects`.
-fn pack_trees<'a, 'r>(objects: &'a mut Objects<'r>) -> impl FnMut(git2::Oid) -> Result<Vec<u8>> + use<'a, 'r> {
-    move |id| match objects.read(id)? {
+/// Calls `visit(path, old, new)` for every non-tree entry that differs between two trees
+/// (by id or mode), in git's order; a side is `None` where the path is absent. Trees are read
+/// through `objects`.
+pub(crate) fn walk_tree_changes(
+    objects: &mut Objects<'_>,
+    old: Option<git2::Oid>,
+    new: Option<git2::Oid>,
+    prefix: &str,
+    visit: &mut dyn FnMut(String, Side, Side) -> Result<()>,
+) -> Result<()> {
+    let mut load = |id: git2::Oid| match objects.read(id)? {
         (Kind::Tree, bytes) => Ok(bytes),
         _ => Err(Error::git(format!("{id} is not a tree"), "run git fsck")),
-    }
+    };
+    walk_changes(&mut load, old, new, prefix, visit)
 }
 
 /// A commit's tree and first parent, from its raw object.
 fn commit_tree_and_parent(objects: &mut Objects<'_>, id: git2::Oid) -> Result<(git2::Oid, Option<git2::Oid>)> {
     let (kind, raw) = objects.read(id)?;
-    let hex = |line: Option<&[u8]>, tag: &[u8]| {
-        line.and_then(|l| l.strip_prefix(tag))
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .filter(|h| h.len() == 40)
-            .and_then(|h| git2::Oid::from_str(h).ok())
-    };
-    let mut lines = raw.split(|&b| b == b'\n');
-    let tree = hex(lines.next(), b"tree ").filter(|_| kind == Kind::Commit);
-    let tree = tree.ok_or_else(|| Error::git(format!("{id} is not a commit git-policy can read"), "run git fsck"))?;
-    Ok((tree, hex(lines.next(), b"parent ")))
+    (kind == Kind::Commit)
+        .then(|| super::objects::commit_tree_and_parent(&raw))
+        .flatten()
+        .ok_or_else(|| Error::git(format!("{id} is not a commit git-policy can read"), "run git fsck"))
 }
 
-/// The walk behind [`Repo::walk_tree_changes`], with trees' raw bytes from `load`.
+/// The walk behind [`walk_tree_changes`], with trees' raw bytes from `load`.
 fn walk_changes(
     load: &mut dyn FnMut(git2::Oid) -> Result<Vec<u8>>,
     old: Option<git2::Oid>,
@@ -236,10 +191,24 @@ mod tests {
         let r = t.open();
         let mut objects = r.objects();
         for c in [c0, c1, c2, merge] {
-            let through_libgit2 = r.commit_changes(&c.to_string(), true).unwrap();
-            let through_packs = r.commit_changes_in(&mut objects, &c.to_string(), true).unwrap();
-            assert_eq!(format!("{through_packs:?}"), format!("{through_libgit2:?}"), "{c}: paths, sizes, deletions");
-            let want: Vec<String> = through_libgit2.into_iter().map(|f| f.path).collect();
+            let changes = r.commit_changes(&mut objects, &c.to_string(), true).unwrap();
+            // libgit2's own tree diff says which paths changed and which went away.
+            let commit = t.git.find_commit(c).unwrap();
+            let old = commit.parent(0).ok().map(|p| p.tree().unwrap());
+            let diff = t.git.diff_tree_to_tree(old.as_ref(), Some(&commit.tree().unwrap()), None).unwrap();
+            let mut by_libgit2: Vec<(String, bool)> = diff
+                .deltas()
+                .map(|d| {
+                    let deleted = d.status() == git2::Delta::Deleted;
+                    let file = if deleted { d.old_file() } else { d.new_file() };
+                    (file.path().unwrap().to_string_lossy().into_owned(), deleted)
+                })
+                .collect();
+            let mut ours: Vec<(String, bool)> = changes.iter().map(|f| (f.path.clone(), f.deleted)).collect();
+            by_libgit2.sort();
+            ours.sort();
+            assert_eq!(ours, by_libgit2, "{c}: paths and deletions");
+            let want: Vec<String> = changes.into_iter().map(|f| f.path).collect();
             assert_eq!(r.commit_paths(&mut objects, &c.to_string()).unwrap(), want, "{c}");
         }
         assert_eq!(r.commit_paths(&mut objects, &c2.to_string()).unwrap(), ["a", "a.b", "a/b", "d", "d/y"]);

@@ -735,18 +735,10 @@ fn a_gerrit_vote_counts_only_on_the_head_commit() {
 fn a_signed_approval_is_refused_when_the_base_has_no_allowed_signers_file() {
     let env = Env::new();
     let (bob_key, _) = keygen(&env, "bob");
-    let repo = env.repo("r");
-    env.write(
-        &repo,
-        ".git-policy.toml",
+    let repo = crate::review::change(
+        &env,
         "extends = [\"builtin:default\"]\n[review]\napprovals = 1\nrequire-signed = true\nallowed-signers = \".github/allowed_signers\"\n",
     );
-    env.git(&repo, &["add", "."]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
-    env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
-    env.write(&repo, "src/a.rs", "fn a() {}\n");
-    env.git(&repo, &["add", "."]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: a"]);
     env.git(&repo, &["config", "user.signingkey", bob_key.to_str().unwrap()]);
     let out = env
         .gp(&repo)

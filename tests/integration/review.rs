@@ -7,9 +7,17 @@ use crate::common::{stdout, Env};
 use crate::paths::{keygen, signed_commit_on_a_branch};
 
 /// A repository whose main holds a policy, and a branch with one commit by Ada.
-fn change(env: &Env, policy: &str) -> PathBuf {
-    let repo = env.repo("r");
-    env.write(&repo, ".git-policy.toml", policy);
+/// A repository `r` whose main holds `policy`, with a change on `feat/x` that adds src/a.rs.
+pub(crate) fn change(env: &Env, policy: &str) -> PathBuf {
+    change_in(env, "r", &[(".git-policy.toml", policy)])
+}
+
+/// [`change`] in repository `name`, with `base` (path, text) committed on main.
+fn change_in(env: &Env, name: &str, base: &[(&str, &str)]) -> PathBuf {
+    let repo = env.repo(name);
+    for (path, text) in base {
+        env.write(&repo, path, text);
+    }
     env.git(&repo, &["add", "."]);
     env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
     env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
@@ -95,19 +103,9 @@ fn signed_approvals_verify_against_allowed_signers() {
     let (bob_key, bob_pub) = keygen(&env, "bob");
     let (eve_key, _) = keygen(&env, "eve");
     let policy = format!("{BASIC}require-signed = true\nallowed-signers = \".github/allowed_signers\"\n");
-    let repo = env.repo("r");
-    env.write(&repo, ".git-policy.toml", &policy);
-    env.write(
-        &repo,
-        ".github/allowed_signers",
-        &format!("bob@example.com namespaces=\"git-policy-review\" {bob_pub}\n"),
-    );
-    env.git(&repo, &["add", "."]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
-    env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
-    env.write(&repo, "src/a.rs", "fn a() {}\n");
-    env.git(&repo, &["add", "."]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: a"]);
+    let signers = format!("bob@example.com namespaces=\"git-policy-review\" {bob_pub}\n");
+    let repo =
+        change_in(&env, "r", &[(".git-policy.toml", policy.as_str()), (".github/allowed_signers", signers.as_str())]);
 
     // A forged trailer and an unsigned approval do not count.
     env.git(&repo, &["commit", "-q", "--amend", "--no-verify", "-m", "feat: a\n\nReviewed-by: Bob <bob@example.com>"]);
@@ -153,19 +151,12 @@ fn an_expired_or_not_yet_valid_signing_key_is_named() {
     for (window, why) in
         [("valid-before=\"20200101\"", "key has expired"), ("valid-after=\"20990101\"", "key is not yet valid")]
     {
-        let repo = env.repo(&format!("r-{}", &window[..11]));
-        env.write(&repo, ".git-policy.toml", &policy);
-        env.write(
-            &repo,
-            ".github/allowed_signers",
-            &format!("bob@example.com namespaces=\"git-policy-review\",{window} {bob_pub}\n"),
+        let signers = format!("bob@example.com namespaces=\"git-policy-review\",{window} {bob_pub}\n");
+        let repo = change_in(
+            &env,
+            &format!("r-{}", &window[..11]),
+            &[(".git-policy.toml", policy.as_str()), (".github/allowed_signers", signers.as_str())],
         );
-        env.git(&repo, &["add", "."]);
-        env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: policy"]);
-        env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
-        env.write(&repo, "src/a.rs", "fn a() {}\n");
-        env.git(&repo, &["add", "."]);
-        env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: a"]);
         env.git(&repo, &["config", "user.signingkey", bob_key.to_str().unwrap()]);
         let out = approve_as(&env, &repo, "bob", &["--sign"]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
