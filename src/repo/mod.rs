@@ -205,6 +205,10 @@ fn speed_up_libgit2() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         git2::opts::strict_hash_verification(false);
+        // Every ref git-policy moves names an object it has just written (or that `git fetch`
+        // brought and checked): libgit2's check that the target exists read it back from disk
+        // on each stamp.
+        git2::opts::strict_object_creation(false);
         // libgit2 caches parsed trees only up to 4 KiB, so a directory of ~100 files was read
         // and inflated again for every commit that `check` diffs; trees up to 1 MiB stay cached
         // (within libgit2's overall 256 MiB cache budget).
