@@ -85,7 +85,7 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
         "post-commit" | "post-rewrite" => {
             // A stamp that cannot be written is worth a warning, never a failed commit.
             let stamped = if name == "post-commit" {
-                super::stamp::committed(&repo, &loaded)
+                super::stamp::committed(&repo, &loaded, err)
             } else {
                 super::stamp::rewritten(&repo, &stdin)
             };
@@ -202,6 +202,29 @@ fn pre_commit(repo: &Repo, policy: &Policy) -> Result<(Vec<Finding>, Option<Stri
         changes: repo.staged_changes_at(head.as_deref())?,
     };
     Ok((rules::staged::check(policy, &staged), head))
+}
+
+/// What pre-commit and commit-msg would have said of `commit`, judged after the fact: its
+/// changes against its first parent as the staged changes, its message as the draft.
+/// For the commits git makes without those hooks (`git revert`, `git cherry-pick`).
+pub fn judge_made_commit(
+    repo: &Repo,
+    policy: &Policy,
+    info: &crate::repo::commits::CommitInfo,
+) -> Result<Vec<Finding>> {
+    let staged = Staged {
+        branch: repo.current_branch()?,
+        unborn: false,
+        changes: repo.commit_changes(&mut repo.objects(), &info.id, true)?,
+    };
+    let mut out = rules::staged::check(policy, &staged);
+    let msg = crate::subject::Message {
+        text: &info.message,
+        author_email: Some(&info.author_email),
+        author_name: Some(&info.author_name),
+    };
+    out.extend(rules::message::check(policy, &msg, rules::message::Scope::Draft));
+    Ok(out)
 }
 
 fn commit_msg(repo: &Repo, policy: &Policy, git_args: &[String]) -> Result<Vec<Finding>> {

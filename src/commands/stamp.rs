@@ -75,8 +75,16 @@ fn current_attempt(record: &str) -> Vec<&str> {
     lines[start..].to_vec()
 }
 
+/// The commands that make a commit without running pre-commit and commit-msg, as HEAD's
+/// reflog names them; post-commit checks their commits itself.
+const MADE_WITHOUT_HOOKS: [&str; 2] = ["revert", "cherry-pick"];
+
 /// post-commit: stamps HEAD with `committed`, naming the hooks that passed for this very commit.
-pub fn committed(repo: &Repo, loaded: &Loaded) -> Result<()> {
+///
+/// A commit of `git revert` or `git cherry-pick` (which run no pre-commit or commit-msg) is
+/// judged here by the same rules; `hooks=post-commit` says it passed them, and what it breaks
+/// is printed, since post-commit cannot stop the commit.
+pub fn committed(repo: &Repo, loaded: &Loaded, err: &mut dyn Write) -> Result<()> {
     if !loaded.policy.lead_time.stamp {
         return Ok(());
     }
@@ -86,22 +94,58 @@ pub fn committed(repo: &Repo, loaded: &Loaded) -> Result<()> {
     let marker = std::fs::read_to_string(marker_path(repo)).unwrap_or_default();
     clear_passes(repo);
     let key = message_key(&info.message);
+    // How HEAD got here, read only when the record does not say: an amend's pre-commit ran on
+    // the commit it replaces, not on the new commit's parent; a revert or cherry-pick ran none.
+    let moved = std::cell::OnceCell::new();
+    let how = || moved.get_or_init(|| repo.head_reflog_entry(&head)).as_ref();
+    let amended = |p: &str| how().is_some_and(|e| e.action == "commit (amend)" && e.old == p);
     let mut hooks = Vec::new();
     for line in current_attempt(&marker) {
         match line.split_whitespace().collect::<Vec<_>>()[..] {
-            ["pre-commit", p] if p == parent => hooks.push("pre-commit"),
+            ["pre-commit", p] if p == parent || amended(p) => hooks.push("pre-commit"),
             ["commit-msg", k] if k == key => hooks.push("commit-msg"),
             _ => {}
         }
     }
     hooks.dedup();
-    let e = Event::new(crate::env::now(), "committed")
+    let mut via = None;
+    if !hooks.contains(&"pre-commit") {
+        let made_by = how().map(|e| e.action.clone()).filter(|a| MADE_WITHOUT_HOOKS.contains(&a.as_str()));
+        if let Some(action) = made_by {
+            let findings = super::hook::judge_made_commit(repo, &loaded.policy, &info)?;
+            if crate::finding::has_errors(&findings) {
+                tell_what_breaks(&action, &findings, err)?;
+            } else {
+                hooks = vec!["post-commit"];
+            }
+            via = Some(action);
+        }
+    }
+    let mut e = Event::new(crate::env::now(), "committed")
         .with("tz", events::time::format_tz(repo.commit_tz(&head)?))
         .with("author", info.author_email.clone())
         .with("branch", repo.current_branch()?.unwrap_or_else(|| "(detached)".into()))
         .with("hooks", if hooks.is_empty() { "none".to_string() } else { hooks.join(",") })
         .with("policy", policy_digest(loaded));
+    if let Some(via) = via {
+        e = e.with("via", via);
+    }
     repo.append_notes(&events::notes_ref(DEV), &[(head, vec![e.to_line()])], "git-policy: committed")
+}
+
+/// Tells the developer, before they push, what a revert or cherry-pick breaks.
+fn tell_what_breaks(action: &str, findings: &[crate::finding::Finding], err: &mut dyn Write) -> Result<()> {
+    writeln!(
+        err,
+        "git-policy: git runs no pre-commit or commit-msg hook for `git {action}`; checked now, this commit breaks:"
+    )
+    .map_err(io_err)?;
+    for f in findings.iter().filter(|f| f.level == crate::finding::Level::Error) {
+        let place = f.path.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
+        writeln!(err, "  {}: {}{place}\n    fix: {}", f.rule, f.message, f.help).map_err(io_err)?;
+    }
+    writeln!(err, "  CI's check fails it (hooks.attested, and the rules above); fix it, then `git commit --amend` runs the hooks.")
+        .map_err(io_err)
 }
 
 /// post-rewrite: carries the dev stamps of rewritten commits to their new ids (a union, so it

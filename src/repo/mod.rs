@@ -18,6 +18,8 @@ mod mapped;
 pub mod notes;
 pub mod objects;
 pub mod pack;
+mod reflog;
+pub use reflog::ReflogEntry;
 mod staged;
 mod treediff;
 

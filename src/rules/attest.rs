@@ -11,7 +11,11 @@ use super::finding;
 /// were there at all (CI may have forgotten to fetch them).
 pub fn check(policy: &Policy, commit: &str, events: &[Event], stamps_fetched: bool) -> Option<Finding> {
     let committed: Vec<&Event> = events.iter().filter(|e| e.kind == "committed").collect();
-    let passed = committed.iter().any(|e| e.get("hooks").is_some_and(|h| h.split(',').any(|x| x == "pre-commit")));
+    // pre-commit passed, or (for a revert or cherry-pick, which git makes without it)
+    // post-commit judged the commit by the same rules and it passed.
+    let passed = committed
+        .iter()
+        .any(|e| e.get("hooks").is_some_and(|h| h.split(',').any(|x| x == "pre-commit" || x == "post-commit")));
     if passed {
         return None;
     }
@@ -25,6 +29,11 @@ pub fn check(policy: &Policy, commit: &str, events: &[Event], stamps_fetched: bo
         (
             "commit has no `committed` stamp: it was made without git-policy's hooks".to_string(),
             "install the hooks (git-policy install) and recommit: git rebase -f <base> re-runs them".to_string(),
+        )
+    } else if let Some(via) = committed.iter().find_map(|e| e.get("via")) {
+        (
+            format!("commit was made by `git {via}`, which runs no pre-commit hook, and broke the rules when post-commit checked it"),
+            "fix what the other findings of this commit say, then `git commit --amend` runs the hooks".to_string(),
         )
     } else {
         (
@@ -50,6 +59,11 @@ mod tests {
         assert!(check(&p, "c", &[skipped], true).unwrap().message.contains("--no-verify"));
         assert!(check(&p, "c", &[], true).unwrap().message.contains("without git-policy's hooks"));
         assert!(check(&p, "c", &[], false).unwrap().help.contains("git fetch"));
+        let reverted = Event::new(0, "committed").with("hooks", "post-commit").with("via", "revert");
+        assert!(check(&p, "c", &[reverted], true).is_none(), "post-commit checked the revert and it passed");
+        let broke = Event::new(0, "committed").with("hooks", "none").with("via", "cherry-pick");
+        let f = check(&p, "c", &[broke], true).unwrap();
+        assert!(f.message.contains("`git cherry-pick`") && !f.message.contains("--no-verify"), "{}", f.message);
         let default = load::load(Source::Builtin("default".into()), &NoBlobs).unwrap().policy;
         assert!(check(&default, "c", &[], true).is_none(), "off by default");
     }

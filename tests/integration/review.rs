@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{stdout, Env};
+use crate::common::{json_findings, Env};
 use crate::paths::{keygen, signed_commit_on_a_branch};
 
 /// A repository whose main holds a policy, and a branch with one commit by Ada.
@@ -28,14 +28,7 @@ fn change_in(env: &Env, name: &str, base: &[(&str, &str)]) -> PathBuf {
 }
 
 fn check_rules(env: &Env, repo: &Path) -> Vec<(String, String)> {
-    let out = env.gp(repo).args(["check", "--range", "main..HEAD", "--format", "json"]).output().unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stdout(&out)));
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()))
-        .collect()
+    json_findings(&env.gp(repo).args(["check", "--range", "main..HEAD", "--format", "json"]).output().unwrap())
 }
 
 fn approve_as(env: &Env, repo: &Path, who: &str, extra: &[&str]) -> std::process::Output {

@@ -1,6 +1,6 @@
 //! The notes store and the lead-time stamps, against real git.
 
-use crate::common::{stderr, Env};
+use crate::common::{json_findings, stderr, Env};
 
 const DEV: &str = "refs/notes/git-policy/dev";
 
@@ -30,29 +30,74 @@ fn post_commit_stamps_with_the_hooks_that_passed_and_git_reads_it() {
     env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: b"]);
     assert!(note(&env, &repo, "HEAD").contains(" hooks=none "));
     // hooks.attested in CI catches the skipped one only.
-    env.write(
-        &repo,
-        "attest.toml",
-        "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[rules]\n\"hooks.attested\" = \"error\"\n",
-    );
-    let out = env
-        .gp(&repo)
-        .env("GIT_POLICY_FILE", repo.join("attest.toml"))
-        .args(["check", "--range", "main..HEAD", "--format", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let found: Vec<(&str, &str)> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["rule"].as_str().unwrap(), f["message"].as_str().unwrap()))
-        .collect();
+    let found = attested_findings(&env, &repo, "main..HEAD");
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "hooks.attested");
     assert!(found[0].1.contains("--no-verify"));
+}
+
+/// `check --format json` with hooks.attested on: the (rule, message) of every finding.
+fn attested_findings(env: &Env, repo: &std::path::Path, range: &str) -> Vec<(String, String)> {
+    env.write(
+        repo,
+        "../attest.toml",
+        "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[rules]\n\"hooks.attested\" = \"error\"\n",
+    );
+    let out = env
+        .gp(repo)
+        .env("GIT_POLICY_FILE", repo.join("../attest.toml"))
+        .args(["check", "--range", range, "--format", "json"])
+        .output()
+        .unwrap();
+    json_findings(&out)
+}
+
+#[test]
+fn reverts_and_cherry_picks_are_checked_by_post_commit_since_git_runs_no_pre_commit_for_them() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.gp(&repo).arg("install").assert().success();
+    // A commit that breaks a rule, made with the hooks skipped on a side branch.
+    env.git(&repo, &["switch", "-q", "-c", "fix/side"]);
+    env.write(&repo, "app/.env", "TOKEN=x");
+    env.git(&repo, &["add", "app/.env"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "fix: side"]);
+    let bad = env.git(&repo, &["rev-parse", "HEAD"]);
+    env.git(&repo, &["switch", "-q", "-c", "feat/r", "main"]);
+    assert!(env.commit(&repo, "a.txt", "a", "feat: a").status.success());
+
+    // A revert that passes the rules: post-commit judged it and says so.
+    let out = env.git_out(&repo, &["revert", "--no-edit", "HEAD"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = note(&env, &repo, "HEAD");
+    assert!(text.contains(" hooks=post-commit ") && text.ends_with(" via=revert"), "{text}");
+    assert!(!stderr(&out).contains("breaks"), "{}", stderr(&out));
+    assert_eq!(attested_findings(&env, &repo, "main..HEAD"), vec![], "the revert is attested");
+
+    // A cherry-pick that breaks one: post-commit says what, and CI names the command.
+    let out = env.git_out(&repo, &["cherry-pick", &bad]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`git cherry-pick`") && err.contains("commits.forbid-paths") && err.contains("app/.env"),
+        "{err}"
+    );
+    let text = note(&env, &repo, "HEAD");
+    assert!(text.contains(" hooks=none ") && text.ends_with(" via=cherry-pick"), "{text}");
+    let found = attested_findings(&env, &repo, "HEAD~1..HEAD");
+    let attested: Vec<&(String, String)> = found.iter().filter(|(rule, _)| rule == "hooks.attested").collect();
+    assert_eq!(attested.len(), 1, "{found:?}");
+    assert!(attested[0].1.contains("`git cherry-pick`") && !attested[0].1.contains("--no-verify"), "{found:?}");
+    assert!(found.iter().any(|(rule, _)| rule == "commits.forbid-paths"), "{found:?}");
+
+    // Amending it runs the hooks, which stop the commit until the file is gone.
+    env.git(&repo, &["rm", "-q", "--cached", "app/.env"]);
+    env.write(&repo, "app/env.example", "TOKEN=");
+    env.git(&repo, &["add", "app/env.example"]);
+    let out = env.git_out(&repo, &["commit", "-q", "--amend", "-m", "fix: side, without the secret"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = note(&env, &repo, "HEAD");
+    assert!(text.contains(" hooks=pre-commit,commit-msg "), "{text}");
 }
 
 #[test]
@@ -76,7 +121,9 @@ fn amend_and_rebase_carry_the_stamps_and_keep_the_first_time() {
     run(&["commit", "-q", "--amend", "-m", "feat: a, amended"], "1000003600");
     let text = note(&env, &repo, "HEAD");
     assert!(text.contains("2001-09-09T01:46:40Z v1 committed"), "the original time is carried: {text}");
-    assert!(text.contains("2001-09-09T02:46:40Z v1 committed"), "{text}");
+    // The amend's own pre-commit ran on the commit it replaced, and counts.
+    let amend_line = text.lines().find(|l| l.starts_with("2001-09-09T02:46:40Z v1 committed")).unwrap_or_default();
+    assert!(amend_line.contains(" hooks=pre-commit,commit-msg "), "{text}");
     env.git(&repo, &["switch", "-q", "main"]);
     env.write(&repo, "m.txt", "m");
     env.git(&repo, &["add", "m.txt"]);
