@@ -110,21 +110,27 @@ pub fn committed(repo: &Repo, loaded: &Loaded, err: &mut dyn Write) -> Result<()
     hooks.dedup();
     let mut via = None;
     if !hooks.contains(&"pre-commit") {
-        let made_by = how().map(|e| e.action.clone()).filter(|a| MADE_WITHOUT_HOOKS.contains(&a.as_str()));
-        if let Some(action) = made_by {
+        let action = how().map(|e| e.action.as_str());
+        if let Some(action) = action.filter(|a| MADE_WITHOUT_HOOKS.contains(a)) {
             let findings = super::hook::judge_made_commit(repo, &loaded.policy, &info)?;
             if crate::finding::has_errors(&findings) {
-                tell_what_breaks(&action, &findings, err)?;
+                tell_what_breaks(action, &findings, err)?;
             } else {
                 hooks = vec!["post-commit"];
             }
-            via = Some(action);
+            via = Some(action.to_string());
+        } else if action.is_some_and(|a| a.starts_with("rebase")) {
+            // A rebase's picks: post-rewrite carries the originals' stamps to them.
+            via = Some("rebase".to_string());
         }
     }
     let mut e = Event::new(crate::env::now(), "committed")
         .with("tz", events::time::format_tz(repo.commit_tz(&head)?))
         .with("author", info.author_email.clone())
-        .with("branch", repo.current_branch()?.unwrap_or_else(|| "(detached)".into()))
+        .with(
+            "branch",
+            repo.current_branch()?.or_else(|| repo.rebasing_branch()).unwrap_or_else(|| "(detached)".into()),
+        )
         .with("hooks", if hooks.is_empty() { "none".to_string() } else { hooks.join(",") })
         .with("policy", policy_digest(loaded));
     if let Some(via) = via {

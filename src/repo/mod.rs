@@ -180,6 +180,15 @@ impl Repo {
         }
     }
 
+    /// The branch a rebase in progress is rebuilding (HEAD is detached meanwhile), from the
+    /// `head-name` git keeps in `rebase-merge/` or `rebase-apply/`.
+    pub fn rebasing_branch(&self) -> Option<String> {
+        ["rebase-merge", "rebase-apply"].iter().find_map(|dir| {
+            let name = std::fs::read_to_string(self.git_dir().join(dir).join("head-name")).ok()?;
+            name.trim().strip_prefix("refs/heads/").map(str::to_string)
+        })
+    }
+
     /// The text of `path` at revision `rev`.
     pub fn read_blob(&self, rev: &str, path: &str) -> Result<String> {
         let spec = format!("{rev}:{path}");

@@ -30,7 +30,9 @@ pub fn check(policy: &Policy, commit: &str, events: &[Event], stamps_fetched: bo
             "commit has no `committed` stamp: it was made without git-policy's hooks".to_string(),
             "install the hooks (git-policy install) and recommit: git rebase -f <base> re-runs them".to_string(),
         )
-    } else if let Some(via) = committed.iter().find_map(|e| e.get("via")) {
+    } else if let Some(via) =
+        committed.iter().find_map(|e| e.get("via").filter(|v| ["revert", "cherry-pick"].contains(v)))
+    {
         (
             format!("commit was made by `git {via}`, which runs no pre-commit hook, and broke the rules when post-commit checked it"),
             "fix what the other findings of this commit say, then `git commit --amend` runs the hooks".to_string(),
@@ -64,6 +66,9 @@ mod tests {
         let broke = Event::new(0, "committed").with("hooks", "none").with("via", "cherry-pick");
         let f = check(&p, "c", &[broke], true).unwrap();
         assert!(f.message.contains("`git cherry-pick`") && !f.message.contains("--no-verify"), "{}", f.message);
+        let rebased = Event::new(0, "committed").with("hooks", "none").with("via", "rebase");
+        let f = check(&p, "c", &[rebased], true).unwrap();
+        assert!(f.message.contains("--no-verify"), "a rebase carries the original's verdict: {}", f.message);
         let default = load::load(Source::Builtin("default".into()), &NoBlobs).unwrap().policy;
         assert!(check(&default, "c", &[], true).is_none(), "off by default");
     }

@@ -132,6 +132,9 @@ fn amend_and_rebase_carry_the_stamps_and_keep_the_first_time() {
     run(&["rebase", "-q", "main"], "1000007200");
     let after = note(&env, &repo, "HEAD");
     assert!(after.contains("2001-09-09T01:46:40Z v1 committed"), "{after}");
+    // The pick's own stamp names the branch being rebased (HEAD is detached meanwhile).
+    let pick = after.lines().find(|l| l.starts_with("2001-09-09T03:46:40Z v1 committed")).unwrap_or_default();
+    assert!(pick.contains(" branch=feat/r ") && pick.ends_with(" via=rebase"), "{after}");
     // post-rewrite and notes.rewriteRef both copied: the union holds each line once.
     let lines: Vec<&str> = after.lines().collect();
     let mut unique = lines.clone();
