@@ -71,9 +71,35 @@ pub fn push_notes(dir: &Path, remote: &str, refs: &[String]) -> Result<PushOutco
         return Ok(PushOutcome::Rejected);
     }
     Err(Error::git(
-        format!("pushing notes to {remote} failed: {}", text.trim()),
+        format!("pushing notes to {remote} failed: {}", push_failure(&text)),
         "check the remote's address and your access (git push works?)",
     ))
+}
+
+/// The reasons in what a failed `git push --porcelain` printed, on one line: each refused ref
+/// with git's reason, what the remote said, and git's own errors, without the `To …` and
+/// `Done` lines or git's generic "failed to push some refs".
+fn push_failure(text: &str) -> String {
+    let mut reasons = Vec::new();
+    for line in text.lines().map(str::trim_end) {
+        let mut fields = line.split('\t');
+        let reason = match (fields.next(), fields.next(), fields.next()) {
+            (Some("!"), Some(refs), Some(why)) => {
+                format!("{} {why}", refs.rsplit_once(':').map_or(refs, |(_, to)| to))
+            }
+            _ if line.starts_with("remote: ") || line.starts_with("fatal: ") => line.trim().to_string(),
+            _ if line.starts_with("error: ") && !line.contains("failed to push some refs") => line.to_string(),
+            _ => continue,
+        };
+        if !reason.trim_end_matches(':').trim().is_empty() && !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    }
+    if reasons.is_empty() {
+        text.trim().replace('\n', "; ")
+    } else {
+        reasons.join("; ")
+    }
 }
 
 /// The signature status git reports for each commit (`%G?`): `G` good, `B` bad, `U` good with
@@ -193,6 +219,22 @@ fn verify_failure(said: &str, allowed_signers: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_failures_keep_the_reasons_only() {
+        let said = "To /tmp/r.git\n!\trefs/notes/git-policy/dev:refs/notes/git-policy/dev\t[remote rejected] (pre-receive hook declined)\nDone\nremote: notes not allowed here        \nerror: failed to push some refs to '/tmp/r.git'\n";
+        assert_eq!(
+            push_failure(said),
+            "refs/notes/git-policy/dev [remote rejected] (pre-receive hook declined); remote: notes not allowed here"
+        );
+        let said =
+            "fatal: '/nowhere' does not appear to be a git repository\nfatal: Could not read from remote repository.\n";
+        assert_eq!(
+            push_failure(said),
+            "fatal: '/nowhere' does not appear to be a git repository; fatal: Could not read from remote repository."
+        );
+        assert_eq!(push_failure("something else\nentirely"), "something else; entirely");
+    }
 
     #[test]
     fn verify_failures_are_read_without_the_temporary_file() {

@@ -320,6 +320,59 @@ fn two_clones_sync_through_a_bare_remote_in_both_orders() {
 }
 
 #[test]
+fn pre_push_pushes_the_stamps_with_the_branch_and_a_refused_notes_push_never_fails_it() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.write(
+        &repo,
+        ".git-policy.toml",
+        "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[lead-time]\npush-notes = true\n",
+    );
+    env.git(&repo, &["add", ".git-policy.toml"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: push the stamps"]);
+    let bare = env.remote_for(&repo, "remote.git");
+    env.gp(&repo).arg("install").assert().success();
+    env.git(&repo, &["switch", "-q", "-c", "feat/p"]);
+    assert!(env.commit(&repo, "p.txt", "p", "feat: p").status.success());
+    let first = env.git(&repo, &["rev-parse", "HEAD"]);
+    let remote_refs = || env.git(&bare, &["for-each-ref", "--format=%(refname) %(objectname)"]);
+
+    // The remote refuses notes: the branch goes, the developer is told, nothing fails.
+    let hook = bare.join("hooks/pre-receive");
+    env.write(
+        &bare,
+        "hooks/pre-receive",
+        "#!/bin/sh\nwhile read o n r; do case $r in refs/notes/*) echo 'notes are not taken here' >&2; exit 1;; esac; done\n",
+    );
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = env.git_out(&repo, &["push", "-q", "origin", "feat/p"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("the stamps were not pushed") && err.contains("the next push retries"), "{err}");
+    assert!(err.contains("pre-receive hook declined") && err.contains("notes are not taken here"), "{err}");
+    assert!(!err.contains("failed to push some refs"), "git's generic line is left out: {err}");
+    assert!(remote_refs().contains(&format!("refs/heads/feat/p {first}")), "{}", remote_refs());
+    assert!(!remote_refs().contains("refs/notes/"), "{}", remote_refs());
+
+    // Once the remote takes them, the next push carries every stamp so far, the notes push
+    // running no hooks (no second pre-push).
+    std::fs::remove_file(&hook).unwrap();
+    assert!(env.commit(&repo, "q.txt", "q", "feat: q").status.success());
+    let out = env.git_out(&repo, &["push", "-q", "origin", "feat/p"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let local = env.git(&repo, &["rev-parse", DEV]);
+    assert!(remote_refs().contains(&format!("{DEV} {local}")), "{}", remote_refs());
+    let on_remote = env.git(&bare, &["notes", "--ref", DEV, "show", &first]);
+    assert!(on_remote.contains(" committed ") && on_remote.contains(" pushed "), "{on_remote}");
+    assert_eq!(
+        on_remote.matches(" pushed ").count(),
+        1,
+        "the first push stamped it; the second did not again: {on_remote}"
+    );
+}
+
+#[test]
 fn stamp_merged_finds_the_first_commit_of_merges_and_squashes() {
     let env = Env::new();
     let repo = env.repo("r");
