@@ -112,7 +112,7 @@ fn after_pass(
     name: &str,
     git_args: &[String],
     head: Option<&str>,
-    pushed: &[(String, String)],
+    pushed: &[super::stamp::Pushed],
     err: &mut dyn Write,
 ) -> Result<()> {
     use super::stamp;
@@ -127,7 +127,7 @@ fn after_pass(
         }
         "pre-push" => {
             let remote = git_args.first().map_or("", String::as_str);
-            if let Err(e) = stamp::pushed(repo, remote, pushed) {
+            if let Err(e) = stamp::pushed(repo, &loaded.policy, remote, pushed) {
                 writeln!(err, "git-policy: warning: pushed stamps not written: {e}").map_err(super::io_err)?;
             }
             if loaded.policy.lead_time.push_notes && !remote.is_empty() {
@@ -284,13 +284,13 @@ fn pre_receive(repo: &Repo, stdin: &str) -> Result<Vec<Finding>> {
 }
 
 /// `remote` is the remote's name for pre-push, `None` on a server (pre-receive).
-/// Pushed commits are collected into `pushed` as `(commit, remote ref)` for the stamps.
+/// Pushed commits are collected into `pushed` for the stamps.
 fn push(
     repo: &Repo,
     policy: &Policy,
     updates: &[RefUpdate],
     remote: Option<&str>,
-    pushed: &mut Vec<(String, String)>,
+    pushed: &mut Vec<super::stamp::Pushed>,
 ) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     // Commits already on the other side are not judged again.
@@ -320,7 +320,11 @@ fn push(
         let Some(branch) = u.branch() else { continue };
         let on_branch = rules::staged::is_work_branch(policy, branch);
         let ids = repo.commits_between(std::slice::from_ref(&u.new), &exclude)?;
-        pushed.extend(ids.iter().map(|id| (id.clone(), u.remote_ref.clone())));
+        pushed.extend(ids.iter().map(|id| super::stamp::Pushed {
+            commit: id.clone(),
+            remote_ref: u.remote_ref.clone(),
+            tip: *id == u.new,
+        }));
         let place = |f: Finding| if f.reference.is_none() { f.reference(u.remote_ref.clone()) } else { f };
         out.extend(super::facts::judge_commits(repo, policy, &ids, on_branch)?.into_iter().map(place));
         if let Some(facts) = super::facts::branch_facts(repo, policy, branch, &u.new, remote)? {

@@ -373,6 +373,59 @@ fn pre_push_pushes_the_stamps_with_the_branch_and_a_refused_notes_push_never_fai
 }
 
 #[test]
+fn a_squash_merge_made_by_the_forge_is_matched_after_its_branch_is_gone() {
+    let env = Env::new();
+    let dev = env.repo("dev");
+    env.write(
+        &dev,
+        ".git-policy.toml",
+        "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[lead-time]\npush-notes = true\n",
+    );
+    env.git(&dev, &["add", ".git-policy.toml"]);
+    env.git(&dev, &["commit", "-q", "--no-verify", "-m", "chore: push the stamps"]);
+    let bare = env.remote_for(&dev, "remote.git");
+    env.gp(&dev).arg("install").assert().success();
+    env.git(&dev, &["switch", "-q", "-c", "feat/sq"]);
+    let mut first = String::new();
+    for (file, now) in [("s1", "1000000000"), ("s2", "1000003600")] {
+        env.write(&dev, file, file);
+        env.git(&dev, &["add", file]);
+        let mut c = std::process::Command::new("git");
+        c.current_dir(&dev)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("HOME", env.path("home"))
+            .env("GIT_POLICY_NOW", now)
+            .env("GIT_AUTHOR_DATE", format!("@{now} +0000"));
+        assert!(c.args(["commit", "-q", "-m", &format!("feat: {file}")]).output().unwrap().status.success());
+        if first.is_empty() {
+            first = env.git(&dev, &["rev-parse", "HEAD"]);
+        }
+    }
+    let out = env.git_out(&dev, &["push", "-q", "origin", "feat/sq"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The forge squashes the branch onto main and deletes it.
+    let forge = env.path("forge");
+    env.git(env.tmp.path(), &["clone", "-q", bare.to_str().unwrap(), forge.to_str().unwrap()]);
+    env.git(&forge, &["merge", "-q", "--squash", "origin/feat/sq"]);
+    env.git(&forge, &["commit", "-q", "--no-verify", "-m", "feat: squashed (#1)"]);
+    let before = env.git(&forge, &["rev-parse", "HEAD~1"]);
+    env.git(&forge, &["push", "-q", "--no-verify", "origin", "main", ":feat/sq"]);
+
+    // CI on trunk has the stamps but not the branch's commits.
+    let ci = env.path("ci");
+    // --no-local: a local clone would copy every object, the branch's unreachable ones too.
+    env.git(env.tmp.path(), &["clone", "-q", "--no-local", bare.to_str().unwrap(), ci.to_str().unwrap()]);
+    env.git(&ci, &["fetch", "-q", "origin", "+refs/notes/git-policy/*:refs/notes/git-policy/*"]);
+    assert!(!env.git_out(&ci, &["cat-file", "-e", &first]).status.success(), "the branch's commits are not here");
+    let out = env.gp(&ci).args(["stamp", "merged", "--range", &format!("{before}..HEAD")]).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("squash first commit 2001-09-09T01:46:40Z (1 source commit(s))"), "{text}");
+    let trunk_note = env.git(&ci, &["notes", "--ref", "refs/notes/git-policy/trunk", "show", "HEAD"]);
+    assert!(trunk_note.contains("via=squash") && trunk_note.contains("first=2001-09-09T01:46:40Z"), "{trunk_note}");
+}
+
+#[test]
 fn stamp_merged_finds_the_first_commit_of_merges_and_squashes() {
     let env = Env::new();
     let repo = env.repo("r");
