@@ -183,9 +183,9 @@ pub struct Pushed {
 /// What a work branch's whole change is when it is pushed: recorded on its tip, so that `stamp
 /// merged` can match a squash of it by patch id after the branch (and its commits) are gone.
 struct ChangeAtPush {
-    /// Patch id of the change from the merge base with trunk to the tip.
+    /// Patch id of the change from where it leaves trunk to the tip.
     patch_id: String,
-    /// Earliest `committed` time (else author time) of the change's commits.
+    /// Earliest author date of the change's commits.
     first: i64,
     /// How many commits the change has.
     commits: usize,
@@ -226,8 +226,8 @@ fn change_at_push(
         return Ok(None);
     }
     // The change starts where its commits leave trunk: for a linear branch, the one parent of
-    // its commits that is not its own. libgit2's merge base walked the whole 100,000-commit
-    // history for that (+40 ms a push); it is asked only when a branch has merged trunk in.
+    // its commits that is not its own, known from the walk already made. libgit2's merge base,
+    // which can walk far down trunk's history, is asked only when a branch has merged trunk in.
     let mut outside = Vec::new();
     for id in &own {
         for p in repo.parents(id)? {
@@ -243,8 +243,8 @@ fn change_at_push(
             None => return Ok(None),
         },
     };
-    // Author dates, which rebases and amends keep: reading each commit's dev note here cost
-    // ~0.8 ms a commit on a 100,000-note ref (its fan-out trees are deltas in a pack).
+    // Author dates, which rebases and amends keep, read from the commits at hand; the dev
+    // notes would mean a lookup in the notes tree for every commit of the push.
     let mut first: Option<i64> = None;
     for id in &own {
         let t = repo.commit_info(id)?.author_time;
