@@ -56,10 +56,24 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     crate::env::trace("input read");
     let repo = Repo::discover()?;
     crate::env::trace("repository opened");
+    let stdin = String::from_utf8_lossy(&stdin);
+    if matches!(name, "post-commit" | "post-rewrite") {
+        // A stamp that cannot be written is worth a warning, never a failed commit. post-commit
+        // reads the policy only when pre-commit's record does not already name it (a tenth of
+        // a millisecond of every commit); post-rewrite only carries stamps and needs none.
+        let stamped = if name == "post-commit" {
+            super::stamp::committed(&repo, &mut || super::load_policy(Some(&repo)), err)
+        } else {
+            super::stamp::rewritten(&repo, &stdin)
+        };
+        if let Err(e) = stamped {
+            writeln!(err, "git-policy: warning: the {name} stamp was not written: {e}").map_err(super::io_err)?;
+        }
+        return Ok(0);
+    }
     let loaded = super::load_policy(Some(&repo))?;
     crate::env::trace("policy loaded");
     let policy = &loaded.policy;
-    let stdin = String::from_utf8_lossy(&stdin);
     let stamping = policy.lead_time.stamp;
     let mut pushed = Vec::new();
     let mut head = None;
@@ -82,18 +96,6 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
             found
         }
         "pre-receive" => pre_receive(&repo, &stdin)?,
-        "post-commit" | "post-rewrite" => {
-            // A stamp that cannot be written is worth a warning, never a failed commit.
-            let stamped = if name == "post-commit" {
-                super::stamp::committed(&repo, &loaded, err)
-            } else {
-                super::stamp::rewritten(&repo, &stdin)
-            };
-            if let Err(e) = stamped {
-                writeln!(err, "git-policy: warning: the {name} stamp was not written: {e}").map_err(super::io_err)?;
-            }
-            return Ok(0);
-        }
         _ => Vec::new(),
     };
     crate::env::trace("rules run");
@@ -118,8 +120,10 @@ fn after_pass(
     use super::stamp;
     match name {
         "pre-commit" => {
-            // Starts a new commit attempt's record, naming the parent it passed on.
-            stamp::record_pass(repo, &format!("pre-commit {}", head.unwrap_or("none")))
+            // Starts a new commit attempt's record, naming the parent it passed on and the
+            // policy it enforced (post-commit stamps that digest without reading the policy).
+            let line = format!("pre-commit {} {}", head.unwrap_or("none"), stamp::policy_digest(loaded));
+            stamp::record_pass(repo, &line)
         }
         "commit-msg" => {
             let text = git_args.first().and_then(|f| std::fs::read_to_string(f).ok()).unwrap_or_default();

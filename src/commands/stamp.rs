@@ -84,10 +84,10 @@ const MADE_WITHOUT_HOOKS: [&str; 2] = ["revert", "cherry-pick"];
 /// A commit of `git revert` or `git cherry-pick` (which run no pre-commit or commit-msg) is
 /// judged here by the same rules; `hooks=post-commit` says it passed them, and what it breaks
 /// is printed, since post-commit cannot stop the commit.
-pub fn committed(repo: &Repo, loaded: &Loaded, err: &mut dyn Write) -> Result<()> {
-    if !loaded.policy.lead_time.stamp {
-        return Ok(());
-    }
+///
+/// `load` reads the policy; it is called only when pre-commit's record does not name the policy
+/// it enforced (pre-commit records a pass only when stamping is on), or to judge a revert.
+pub fn committed(repo: &Repo, load: &mut dyn FnMut() -> Result<Loaded>, err: &mut dyn Write) -> Result<()> {
     let Some(head) = repo.head_commit()? else { return Ok(()) };
     let info = repo.commit_info(&head)?;
     let parent = repo.parents(&head)?.into_iter().next().unwrap_or_else(|| "none".into());
@@ -100,18 +100,29 @@ pub fn committed(repo: &Repo, loaded: &Loaded, err: &mut dyn Write) -> Result<()
     let how = || moved.get_or_init(|| repo.head_reflog_entry(&head)).as_ref();
     let amended = |p: &str| how().is_some_and(|e| e.action == "commit (amend)" && e.old == p);
     let mut hooks = Vec::new();
+    let mut enforced = None;
     for line in current_attempt(&marker) {
         match line.split_whitespace().collect::<Vec<_>>()[..] {
-            ["pre-commit", p] if p == parent || amended(p) => hooks.push("pre-commit"),
+            ["pre-commit", p, ref digest @ ..] if p == parent || amended(p) => {
+                hooks.push("pre-commit");
+                enforced = digest.first().map(|d| d.to_string());
+            }
             ["commit-msg", k] if k == key => hooks.push("commit-msg"),
             _ => {}
         }
     }
     hooks.dedup();
+    let loaded = match enforced {
+        Some(_) => None,
+        None => Some(load()?),
+    };
+    if loaded.as_ref().is_some_and(|l| !l.policy.lead_time.stamp) {
+        return Ok(());
+    }
     let mut via = None;
     if !hooks.contains(&"pre-commit") {
         let action = how().map(|e| e.action.as_str());
-        if let Some(action) = action.filter(|a| MADE_WITHOUT_HOOKS.contains(a)) {
+        if let (Some(action), Some(loaded)) = (action.filter(|a| MADE_WITHOUT_HOOKS.contains(a)), &loaded) {
             let findings = super::hook::judge_made_commit(repo, &loaded.policy, &info)?;
             if crate::finding::has_errors(&findings) {
                 tell_what_breaks(action, &findings, err)?;
@@ -132,7 +143,7 @@ pub fn committed(repo: &Repo, loaded: &Loaded, err: &mut dyn Write) -> Result<()
             repo.current_branch()?.or_else(|| repo.rebasing_branch()).unwrap_or_else(|| "(detached)".into()),
         )
         .with("hooks", if hooks.is_empty() { "none".to_string() } else { hooks.join(",") })
-        .with("policy", policy_digest(loaded));
+        .with("policy", enforced.or_else(|| loaded.as_ref().map(policy_digest)).unwrap_or_default());
     if let Some(via) = via {
         e = e.with("via", via);
     }
@@ -459,6 +470,28 @@ pub fn merged(range: Option<&str>, out: &mut dyn Write) -> Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::repo::commits::tests::TestRepo;
+
+    #[test]
+    fn post_commit_stamps_the_policy_pre_commit_enforced_without_reading_it() {
+        let t = TestRepo::new();
+        let a = t.commit(Some("refs/heads/main"), &[], &[("a.txt", Some("a"))], 1_700_000_000);
+        let b = t.commit(Some("refs/heads/main"), &[a], &[("b.txt", Some("b"))], 1_700_000_100);
+        let repo = t.open();
+        let mut err = Vec::new();
+        let mut unreadable = || -> Result<Loaded> { Err(Error::usage("the policy was read", "it must not be")) };
+        record_pass(&repo, &format!("pre-commit {a} fnv1a64:0123456789abcdef")).unwrap();
+        committed(&repo, &mut unreadable, &mut err).unwrap();
+        let note = repo.note_text(&events::notes_ref(DEV), &b.to_string()).unwrap().unwrap();
+        assert!(note.contains(" hooks=pre-commit policy=fnv1a64:0123456789abcdef"), "{note}");
+        // Without pre-commit's record (--no-verify, or a record of an older git-policy that
+        // named no policy), the policy is read.
+        let c = t.commit(Some("refs/heads/main"), &[b], &[("c.txt", Some("c"))], 1_700_000_200);
+        record_pass(&repo, &format!("pre-commit {b}")).unwrap();
+        let e = committed(&repo, &mut unreadable, &mut err).unwrap_err();
+        assert!(e.to_string().contains("the policy was read"), "{e}");
+        assert_eq!(repo.note_text(&events::notes_ref(DEV), &c.to_string()).unwrap(), None);
+    }
 
     #[test]
     fn an_attempt_starts_at_the_last_pre_commit_line() {
