@@ -75,10 +75,6 @@ fn current_attempt(record: &str) -> Vec<&str> {
     lines[start..].to_vec()
 }
 
-/// The commands that make a commit without running pre-commit and commit-msg, as HEAD's
-/// reflog names them; post-commit checks their commits itself.
-const MADE_WITHOUT_HOOKS: [&str; 2] = ["revert", "cherry-pick"];
-
 /// post-commit: stamps HEAD with `committed`, naming the hooks that passed for this very commit.
 ///
 /// A commit of `git revert` or `git cherry-pick` (which run no pre-commit or commit-msg) is
@@ -122,7 +118,9 @@ pub fn committed(repo: &Repo, load: &mut dyn FnMut() -> Result<Loaded>, err: &mu
     let mut via = None;
     if !hooks.contains(&"pre-commit") {
         let action = how().map(|e| e.action.as_str());
-        if let (Some(action), Some(loaded)) = (action.filter(|a| MADE_WITHOUT_HOOKS.contains(a)), &loaded) {
+        if let (Some(action), Some(loaded)) =
+            (action.filter(|a| crate::rules::attest::MADE_WITHOUT_HOOKS.contains(a)), &loaded)
+        {
             let findings = super::hook::judge_made_commit(repo, &loaded.policy, &info)?;
             if crate::finding::has_errors(&findings) {
                 tell_what_breaks(action, &findings, err)?;
@@ -239,10 +237,11 @@ fn change_at_push(
     // The change starts where its commits leave trunk: for a linear branch, the one parent of
     // its commits that is not its own, known from the walk already made. libgit2's merge base,
     // which can walk far down trunk's history, is asked only when a branch has merged trunk in.
+    let mine: std::collections::HashSet<&str> = own.iter().map(String::as_str).collect();
     let mut outside = Vec::new();
     for id in &own {
         for p in repo.parents(id)? {
-            if !own.contains(&p) && !outside.contains(&p) {
+            if !mine.contains(p.as_str()) && !outside.contains(&p) {
                 outside.push(p);
             }
         }
@@ -256,12 +255,10 @@ fn change_at_push(
     };
     // Author dates, which rebases and amends keep, read from the commits at hand; the dev
     // notes would mean a lookup in the notes tree for every commit of the push.
-    let mut first: Option<i64> = None;
+    let mut first = i64::MAX;
     for id in &own {
-        let t = repo.commit_info(id)?.author_time;
-        first = Some(first.map_or(t, |f| f.min(t)));
+        first = first.min(repo.commit_info(id)?.author_time);
     }
-    let Some(first) = first else { return Ok(None) };
     Ok(Some(ChangeAtPush { patch_id: repo.patch_id(Some(&base), tip)?, first, commits: own.len() }))
 }
 
@@ -327,11 +324,8 @@ impl NotedPatches {
                     let Some(first) = events::time::parse_utc(first) else { continue };
                     let commits = e.get("commits").and_then(|n| n.parse().ok()).unwrap_or(1);
                     // The latest push of a change wins: it is what was merged.
-                    let entry = map
-                        .entry(change.to_string())
-                        .or_insert((e.time, PushedChange { tip: tip.clone(), first, commits }));
-                    if e.time > entry.0 {
-                        *entry = (e.time, PushedChange { tip: tip.clone(), first, commits });
+                    if map.get(change).is_none_or(|(pushed_at, _)| e.time > *pushed_at) {
+                        map.insert(change.to_string(), (e.time, PushedChange { tip: tip.clone(), first, commits }));
                     }
                 }
             }

@@ -256,29 +256,19 @@ impl Repo {
         // repository. The changed paths come from the tree walk that skips identical subtrees,
         // and libgit2 diffs just those (an exact path list prunes its tree iterators); the
         // patch, and so its id, is the same.
-        let mut changed = Vec::new();
-        super::treediff::walk_tree_changes(
-            &mut self.objects(),
-            from_tree.as_ref().map(git2::Tree::id),
-            Some(to_tree.id()),
-            "",
-            &mut |path, _, _| {
-                changed.push(path);
-                Ok(())
-            },
-        )?;
+        let changed =
+            self.tree_changes(&mut self.objects(), from_tree.as_ref().map(git2::Tree::id), Some(to_tree.id()), false)?;
         let mut opts = git2::DiffOptions::new();
-        // A name that is not UTF-8 came back lossy and would match nothing: diff everything.
-        let exact = !changed.iter().any(|p| p.contains('\u{FFFD}'));
-        opts.disable_pathspec_match(exact);
-        if !exact {
-            changed.clear();
-        } else if changed.is_empty() {
-            // An empty path list means every path to libgit2: name one no tree can hold.
-            opts.pathspec("\u{1}");
-        }
-        for path in &changed {
-            opts.pathspec(path);
+        // A name that is not UTF-8 came back lossy and would match nothing: then diff everything.
+        if changed.iter().all(|c| !c.path.contains('\u{FFFD}')) {
+            opts.disable_pathspec_match(true);
+            if changed.is_empty() {
+                // An empty path list means every path to libgit2: name one no tree can hold.
+                opts.pathspec("\u{1}");
+            }
+            for c in &changed {
+                opts.pathspec(&c.path);
+            }
         }
         let diff = self
             .raw()

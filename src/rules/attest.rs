@@ -7,6 +7,10 @@ use crate::policy::model::Policy;
 
 use super::finding;
 
+/// The commands that make a commit without running pre-commit and commit-msg, as HEAD's reflog
+/// names them (and a `committed` stamp's `via`): post-commit checks their commits itself.
+pub const MADE_WITHOUT_HOOKS: [&str; 2] = ["revert", "cherry-pick"];
+
 /// Judges one commit by the events of its dev note; `stamps_fetched` says whether any notes
 /// were there at all (CI may have forgotten to fetch them).
 pub fn check(policy: &Policy, commit: &str, events: &[Event], stamps_fetched: bool) -> Option<Finding> {
@@ -30,9 +34,7 @@ pub fn check(policy: &Policy, commit: &str, events: &[Event], stamps_fetched: bo
             "commit has no `committed` stamp: it was made without git-policy's hooks".to_string(),
             "install the hooks (git-policy install) and recommit: git rebase -f <base> re-runs them".to_string(),
         )
-    } else if let Some(via) =
-        committed.iter().find_map(|e| e.get("via").filter(|v| ["revert", "cherry-pick"].contains(v)))
-    {
+    } else if let Some(via) = committed.iter().find_map(|e| e.get("via").filter(|v| MADE_WITHOUT_HOOKS.contains(v))) {
         (
             format!("commit was made by `git {via}`, which runs no pre-commit hook, and broke the rules when post-commit checked it"),
             "fix what the other findings of this commit say, then `git commit --amend` runs the hooks".to_string(),

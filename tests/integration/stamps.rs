@@ -319,10 +319,9 @@ fn two_clones_sync_through_a_bare_remote_in_both_orders() {
     assert!(env.git(&c, &["for-each-ref", "refs/notes/remotes/origin/git-policy/"]).contains("dev"));
 }
 
-#[test]
-fn pre_push_pushes_the_stamps_with_the_branch_and_a_refused_notes_push_never_fails_it() {
-    let env = Env::new();
-    let repo = env.repo("r");
+/// A repository with hooks whose committed policy pushes the stamps, and its bare remote.
+fn pushing_stamps(env: &Env, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let repo = env.repo(name);
     env.write(
         &repo,
         ".git-policy.toml",
@@ -332,6 +331,13 @@ fn pre_push_pushes_the_stamps_with_the_branch_and_a_refused_notes_push_never_fai
     env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: push the stamps"]);
     let bare = env.remote_for(&repo, "remote.git");
     env.gp(&repo).arg("install").assert().success();
+    (repo, bare)
+}
+
+#[test]
+fn pre_push_pushes_the_stamps_with_the_branch_and_a_refused_notes_push_never_fails_it() {
+    let env = Env::new();
+    let (repo, bare) = pushing_stamps(&env, "r");
     env.git(&repo, &["switch", "-q", "-c", "feat/p"]);
     assert!(env.commit(&repo, "p.txt", "p", "feat: p").status.success());
     let first = env.git(&repo, &["rev-parse", "HEAD"]);
@@ -375,16 +381,7 @@ fn pre_push_pushes_the_stamps_with_the_branch_and_a_refused_notes_push_never_fai
 #[test]
 fn a_squash_merge_made_by_the_forge_is_matched_after_its_branch_is_gone() {
     let env = Env::new();
-    let dev = env.repo("dev");
-    env.write(
-        &dev,
-        ".git-policy.toml",
-        "extends = [\"builtin:default\"]\n[review]\napprovals = 0\n[lead-time]\npush-notes = true\n",
-    );
-    env.git(&dev, &["add", ".git-policy.toml"]);
-    env.git(&dev, &["commit", "-q", "--no-verify", "-m", "chore: push the stamps"]);
-    let bare = env.remote_for(&dev, "remote.git");
-    env.gp(&dev).arg("install").assert().success();
+    let (dev, bare) = pushing_stamps(&env, "dev");
     env.git(&dev, &["switch", "-q", "-c", "feat/sq"]);
     let mut first = String::new();
     for (file, now) in [("s1", "1000000000"), ("s2", "1000003600")] {
