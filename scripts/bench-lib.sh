@@ -23,21 +23,33 @@ bench_setup() {
     ensure_hyperfine
 }
 
-# Builds the release binary as install.sh does (static-pie on Linux with glibc) and prints its
-# path; the dynamic target/release build elsewhere.
+# Builds the release binary as install.sh does (static-pie against musl on Linux when musl-gcc
+# and Rust's musl standard library are there, else static-pie against glibc) and prints its
+# path; the dynamic target/release build elsewhere. BENCH_TARGET picks the target instead.
 release_binary() {
-    local host
+    local host target
     host=$(rustc -vV | sed -n 's/^host: //p')
-    case "$host" in
+    target=${BENCH_TARGET:-}
+    if [ -z "$target" ] && [[ $host == *-linux-gnu ]]; then
+        target=$host
+        if command -v musl-gcc >/dev/null && [ -d "$(rustc --print sysroot)/lib/rustlib/${host%-gnu}-musl" ]; then
+            target=${host%-gnu}-musl
+        fi
+    fi
+    case "$target" in
         *-linux-gnu)
-            log "building the static-pie release binary, as install.sh does"
-            (cd "$1" && RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" cargo build --release --quiet --target "$host") >&2 ||
-                die "the static build failed"
-            printf '%s\n' "$1/target/$host/release/git-policy" ;;
-        *)
+            log "building the static-pie glibc release binary ($target)"
+            (cd "$1" && RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" cargo build --release --quiet --target "$target") >&2 ||
+                die "the static build failed" ;;
+        "")
             (cd "$1" && cargo build --release --quiet) >&2 || die "the release build failed"
-            printf '%s\n' "$1/target/release/git-policy" ;;
+            printf '%s\n' "$1/target/release/git-policy"
+            return ;;
+        *)
+            log "building the release binary ($target), as install.sh does"
+            (cd "$1" && cargo build --release --quiet --target "$target") >&2 || die "the $target build failed" ;;
     esac
+    printf '%s\n' "$1/target/$target/release/git-policy"
 }
 
 ensure_hyperfine() {

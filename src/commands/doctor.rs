@@ -22,6 +22,7 @@ struct HookRow {
 struct Diagnosis {
     version: &'static str,
     binary: String,
+    build: String,
     hooks_dir: String,
     hooks: Vec<HookRow>,
     policy_files: Vec<String>,
@@ -78,6 +79,7 @@ pub fn run(args: &DoctorArgs, out: &mut dyn Write) -> Result<u8> {
     let d = Diagnosis {
         version: env!("CARGO_PKG_VERSION"),
         binary: bin,
+        build: build(),
         hooks_dir: dir.display().to_string(),
         hooks,
         policy_files,
@@ -96,8 +98,22 @@ pub fn run(args: &DoctorArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(u8::from(!d.problems.is_empty()))
 }
 
+/// What the binary was built for, e.g. `x86_64-linux-musl, static`: the C library and linking
+/// decide how fast every hook starts (BENCHMARKS.md), so a slow hook starts its diagnosis here.
+fn build() -> String {
+    let libc = if cfg!(target_env = "musl") {
+        "-musl"
+    } else if cfg!(target_env = "gnu") {
+        "-gnu"
+    } else {
+        ""
+    };
+    let linking = if cfg!(target_feature = "crt-static") { "static" } else { "dynamic" };
+    format!("{}-{}{libc}, {linking}", std::env::consts::ARCH, std::env::consts::OS)
+}
+
 fn text(d: &Diagnosis, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "git-policy {} at {}", d.version, d.binary)?;
+    writeln!(out, "git-policy {} at {} ({})", d.version, d.binary, d.build)?;
     writeln!(out, "hooks directory: {}", d.hooks_dir)?;
     for h in &d.hooks {
         writeln!(out, "  {} {:<13} {}", if h.ok { "ok " } else { "BAD" }, h.hook, h.state)?;

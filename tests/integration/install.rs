@@ -212,6 +212,13 @@ fn doctor_reports_states_and_exit_codes() {
     assert!(states.iter().any(|s| s.starts_with("stale")), "{states:?}");
     assert!(states.iter().any(|s| s.contains("chained")), "{states:?}");
     assert_eq!(v["policy_ok"], false);
+    // The build line names the C library and linking, which decide how fast hooks start; this
+    // test is built for the same target as the binary it runs.
+    let libc = if cfg!(target_env = "musl") { "-musl" } else { "-gnu" };
+    let linking = if cfg!(target_feature = "crt-static") { "static" } else { "dynamic" };
+    let build = format!("{}-linux{libc}, {linking}", std::env::consts::ARCH);
+    assert_eq!(v["build"], build.as_str());
+    assert!(stdout(&ok).lines().next().unwrap().ends_with(&format!(" ({build})")), "{}", stdout(&ok));
     std::fs::write(repo.join(".git/hooks/post-commit"), "#!/bin/sh\n").unwrap();
     let foreign = env.gp(&repo).arg("doctor").assert().code(1).get_output().clone();
     assert!(stdout(&foreign).contains("foreign"));
