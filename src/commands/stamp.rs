@@ -57,7 +57,9 @@ pub fn record_pass(repo: &Repo, line: &str) -> Result<()> {
         other => other,
     }
     .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-    writeln!(f, "{line}").map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    // One write, not the line and its newline apart: an O_APPEND write lands whole, so another
+    // process's append can never split a line.
+    f.write_all(format!("{line}\n").as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
 /// Empties the record once a commit has used it.
