@@ -321,6 +321,12 @@ impl Repo {
 }
 
 impl Repo {
+    /// The id of commit `id`'s tree, without reading the tree.
+    pub(crate) fn commit_tree_id(&self, id: &str) -> Result<git2::Oid> {
+        let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;
+        self.raw().find_commit(oid).map(|c| c.tree_id()).map_err(|e| git_err(&format!("reading {id}"), &e))
+    }
+
     /// A commit's tree.
     pub(crate) fn commit_tree(&self, id: &str) -> Result<git2::Tree<'_>> {
         let oid = git2::Oid::from_str(id).map_err(|e| git_err("bad object id", &e))?;

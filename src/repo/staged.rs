@@ -84,7 +84,8 @@ impl Repo {
     /// callers that resolved HEAD already.
     pub fn staged_changes_at(&self, head: Option<&str>) -> Result<Vec<FileChange>> {
         let head_tree = match head {
-            Some(id) => Some(self.commit_tree(id)?.id()),
+            // Only the id: the cache tree usually settles the root without reading the tree.
+            Some(id) => Some(self.commit_tree_id(id)?),
             None => None,
         };
         crate::env::trace("HEAD's tree found");
