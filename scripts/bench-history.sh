@@ -8,7 +8,8 @@
 #   a whole commit with all our hooks    vs  no hooks, and vs no-op sh hooks (interleaved runs),
 #                                            on the fixture and on a small repository
 #   10,000 sequential stamps on a fresh ref (total time, and the fan-out left)
-# Env: GIT_POLICY_BIN, BENCH_DIR (default /tmp/git-policy-bench), BENCH_RUNS (default 20).
+# Env: GIT_POLICY_BIN, BENCH_DIR (default /tmp/git-policy-bench), BENCH_RUNS (default 20),
+#      BENCH_GLIBC (default 1: with a musl binary, also time a glibc build of it).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/bench-lib.sh
@@ -51,8 +52,19 @@ log "a whole commit with every hook, against the floors of running hooks at all"
 #   sh-exec   the same three, each exec'ing a trivial static binary: what any sh shim that
 #             execs a program costs before the program does anything
 #   ours      git-policy's installed shims
+#   ours-glibc  the same shims running a static glibc build of the same sources, when the binary
+#             is a musl one (install.sh's choice on Linux): what the C library costs a commit.
+#             BENCH_GLIBC=0 leaves it out.
 hooks=$out/hooks
 mkdir -p "$hooks/none" "$hooks/noop-sh" "$hooks/sh-exec" "$hooks/ours"
+sets=(none noop-sh sh-exec ours)
+glibc_bin=""
+host=$(rustc -vV | sed -n 's/^host: //p')
+if [ "${BENCH_GLIBC:-1}" = 1 ] && [[ $bin == */*-linux-musl/* && $host == *-linux-gnu ]]; then
+    glibc_bin=$(BENCH_TARGET=$host release_binary "$root")
+    mkdir -p "$hooks/ours-glibc"
+    sets+=(ours-glibc)
+fi
 printf 'int main(void) { return 0; }\n' >"$hooks/true.c"
 floor_bin=$hooks/true-static
 cc -O2 -static -o "$floor_bin" "$hooks/true.c" 2>/dev/null || cc -O2 -o "$floor_bin" "$hooks/true.c" || floor_bin=/bin/true
@@ -62,16 +74,20 @@ for h in pre-commit commit-msg post-commit; do
     printf '#!/bin/sh\nexec %s\n' "$floor_bin" >"$hooks/sh-exec/$h"
     cp "$(git rev-parse --git-path hooks)/$h" "$hooks/ours/$h"
     chmod +x "$hooks/noop-sh/$h" "$hooks/sh-exec/$h"
+    if [ -n "$glibc_bin" ]; then
+        sed "s|^bin=.*|bin='$glibc_bin'|" "$hooks/ours/$h" >"$hooks/ours-glibc/$h"
+        chmod +x "$hooks/ours-glibc/$h"
+    fi
 done
 "$bin" uninstall >/dev/null
 # commit_bench NAME: interleaved whole commits in the current repository, on a scratch branch.
 commit_bench() {
     git switch -q -C feat/commits
-    local sets=()
-    for set in none noop-sh sh-exec ours; do
-        sets+=("$set=git -c core.hooksPath=$hooks/$set commit -q --allow-empty -m 'feat: $set'")
+    local named=()
+    for set in "${sets[@]}"; do
+        named+=("$set=git -c core.hooksPath=$hooks/$set commit -q --allow-empty -m 'feat: $set'")
     done
-    python3 "$root/scripts/interleave.py" --runs "$((runs * 3))" --json "$out/$1.json" "${sets[@]}" | tee "$out/$1.txt"
+    python3 "$root/scripts/interleave.py" --runs "$((runs * 3))" --json "$out/$1.json" "${named[@]}" | tee "$out/$1.txt"
     git switch -q main
 }
 commit_bench commit

@@ -241,7 +241,9 @@ fn judge(
     no_change: bool,
 ) -> GateReport {
     let mut report = GateReport {
-        files: Vec::new(),
+        // Sized once: growing a row per file by doubling held ~1.5x the rows at the last step,
+        // the peak of a whole 27,000-file gate run.
+        files: Vec::with_capacity(coverage.files.len()),
         total: Tally::default(),
         branches: Tally::default(),
         patch: Tally::default(),
