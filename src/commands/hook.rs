@@ -77,6 +77,7 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     let stamping = policy.lead_time.stamp;
     let mut pushed = Vec::new();
     let mut head = None;
+    let mut message_key = None;
     let mut notes = Vec::new();
     let findings = match name {
         "pre-commit" => {
@@ -84,7 +85,11 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
             head = at;
             findings
         }
-        "commit-msg" => commit_msg(&repo, policy, git_args)?,
+        "commit-msg" => {
+            let (findings, key) = commit_msg(&repo, policy, git_args)?;
+            message_key = Some(key);
+            findings
+        }
         "pre-push" => {
             let updates = RefUpdate::parse_pre_push(&stdin)
                 .map_err(|m| Error::usage(m, "git-policy reads the input git gives the pre-push hook"))?;
@@ -101,20 +106,30 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     crate::env::trace("rules run");
     let code = finish(name, policy, findings, notes, err)?;
     if code == 0 && stamping {
-        after_pass(&repo, &loaded, name, git_args, head.as_deref(), &pushed, err)?;
+        let at = Attempt { head: head.as_deref(), message_key: message_key.as_deref(), pushed: &pushed };
+        after_pass(&repo, &loaded, name, git_args, &at, err)?;
     }
     crate::env::trace("done");
     Ok(code)
 }
 
 /// What a passing pre-commit, commit-msg or pre-push leaves behind for the stamps.
+/// What a passing hook found that its record needs.
+struct Attempt<'a> {
+    /// pre-commit: the commit HEAD pointed to.
+    head: Option<&'a str>,
+    /// commit-msg: the key of the message it passed.
+    message_key: Option<&'a str>,
+    /// pre-push: what was pushed.
+    pushed: &'a [super::stamp::Pushed],
+}
+
 fn after_pass(
     repo: &Repo,
     loaded: &crate::policy::Loaded,
     name: &str,
     git_args: &[String],
-    head: Option<&str>,
-    pushed: &[super::stamp::Pushed],
+    at: &Attempt<'_>,
     err: &mut dyn Write,
 ) -> Result<()> {
     use super::stamp;
@@ -122,16 +137,13 @@ fn after_pass(
         "pre-commit" => {
             // Starts a new commit attempt's record, naming the parent it passed on and the
             // policy it enforced (post-commit stamps that digest without reading the policy).
-            let line = format!("pre-commit {} {}", head.unwrap_or("none"), stamp::policy_digest(loaded));
+            let line = format!("pre-commit {} {}", at.head.unwrap_or("none"), stamp::policy_digest(loaded));
             stamp::record_pass(repo, &line)
         }
-        "commit-msg" => {
-            let text = git_args.first().and_then(|f| std::fs::read_to_string(f).ok()).unwrap_or_default();
-            stamp::record_pass(repo, &format!("commit-msg {}", stamp::message_key(&text)))
-        }
+        "commit-msg" => stamp::record_pass(repo, &format!("commit-msg {}", at.message_key.unwrap_or_default())),
         "pre-push" => {
             let remote = git_args.first().map_or("", String::as_str);
-            if let Err(e) = stamp::pushed(repo, &loaded.policy, remote, pushed) {
+            if let Err(e) = stamp::pushed(repo, &loaded.policy, remote, at.pushed) {
                 writeln!(err, "git-policy: warning: pushed stamps not written: {e}").map_err(super::io_err)?;
             }
             if loaded.policy.lead_time.push_notes && !remote.is_empty() {
@@ -231,7 +243,9 @@ pub fn judge_made_commit(
     Ok(out)
 }
 
-fn commit_msg(repo: &Repo, policy: &Policy, git_args: &[String]) -> Result<Vec<Finding>> {
+/// commit-msg: the message rules on the edited message, and the key post-commit matches the
+/// commit against.
+fn commit_msg(repo: &Repo, policy: &Policy, git_args: &[String]) -> Result<(Vec<Finding>, String)> {
     let Some(file) = git_args.first() else {
         return Err(Error::usage(
             "commit-msg needs the message file",
@@ -239,7 +253,8 @@ fn commit_msg(repo: &Repo, policy: &Policy, git_args: &[String]) -> Result<Vec<F
         ));
     };
     let raw = std::fs::read(file).map_err(|e| Error::io(format!("reading {file}"), e))?;
-    let text = clean_message(&String::from_utf8_lossy(&raw), repo.config_string("core.commentChar")?.as_deref());
+    let text =
+        super::stamp::clean_message(&String::from_utf8_lossy(&raw), repo.config_string("core.commentChar")?.as_deref());
     let email = match crate::env::var("GIT_AUTHOR_EMAIL") {
         Some(e) => Some(e),
         None => repo.config_string("user.email")?,
@@ -249,24 +264,7 @@ fn commit_msg(repo: &Repo, policy: &Policy, git_args: &[String]) -> Result<Vec<F
         None => repo.config_string("user.name")?,
     };
     let msg = crate::subject::Message { text: &text, author_email: email.as_deref(), author_name: name.as_deref() };
-    Ok(rules::message::check(policy, &msg, rules::message::Scope::Draft))
-}
-
-/// Strips what git's default cleanup strips: comment lines, the scissors and all below it,
-/// and leading blank lines.
-fn clean_message(text: &str, comment_char: Option<&str>) -> String {
-    let cc = comment_char.filter(|c| *c != "auto" && !c.is_empty()).unwrap_or("#");
-    let mut out = String::new();
-    for line in text.split_inclusive('\n') {
-        if line.starts_with(cc) && line.contains("------------------------ >8 ------------------------") {
-            break;
-        }
-        if line.starts_with(cc) {
-            continue;
-        }
-        out.push_str(line);
-    }
-    out.trim_start_matches(['\n', '\r']).to_string()
+    Ok((rules::message::check(policy, &msg, rules::message::Scope::Draft), super::stamp::message_key(&text)))
 }
 
 /// pre-push and pre-receive: every ref update, and every commit it would add to the remote.
@@ -348,12 +346,5 @@ mod tests {
         assert_eq!(fast_args(&argv(&["gp", "hook", "pre-commit"])), Some(vec!["pre-commit".to_string()]));
         assert_eq!(fast_args(&argv(&["gp", "hook", "--help"])), None);
         assert_eq!(fast_args(&argv(&["gp", "check"])), None);
-    }
-
-    #[test]
-    fn cleans_messages_like_git() {
-        let m = "\n\nfeat: x\n# comment\nbody\n# ------------------------ >8 ------------------------\ndiff\n";
-        assert_eq!(clean_message(m, None), "feat: x\nbody\n");
-        assert_eq!(clean_message(";c\nfeat\n", Some(";")), "feat\n");
     }
 }

@@ -19,8 +19,27 @@ fn marker_path(repo: &Repo) -> PathBuf {
     repo.git_dir().join("git-policy").join("hooks-passed")
 }
 
-/// A message normalised the way git's cleanup would leave it, for matching commit-msg's view
-/// with the commit that was made.
+/// Strips what git's default cleanup strips: comment lines, the scissors and all below it,
+/// and leading blank lines.
+pub fn clean_message(text: &str, comment_char: Option<&str>) -> String {
+    let cc = comment_char.filter(|c| *c != "auto" && !c.is_empty()).unwrap_or("#");
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.starts_with(cc) && line.contains("------------------------ >8 ------------------------") {
+            break;
+        }
+        if line.starts_with(cc) {
+            continue;
+        }
+        out.push_str(line);
+    }
+    out.trim_start_matches(['\n', '\r']).to_string()
+}
+
+/// A message's key, for matching commit-msg's view with the commit that was made: a digest of
+/// its non-empty, non-`#` lines without trailing blanks. Both sides pass it through
+/// [`clean_message`] first: commit-msg sees the file before git cleans it up (comments, and with
+/// `git commit -v` the diff below the scissors line), while `-m` and `-F` keep comment lines.
 pub fn message_key(text: &str) -> String {
     let norm: Vec<&str> = text.lines().map(str::trim_end).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
     format!("{:016x}", fnv1a(norm.join("\n").as_bytes()))
@@ -91,7 +110,8 @@ pub fn committed(repo: &Repo, load: &mut dyn FnMut() -> Result<Loaded>, err: &mu
     let parent = repo.parents(&head)?.into_iter().next().unwrap_or_else(|| "none".into());
     let marker = std::fs::read_to_string(marker_path(repo)).unwrap_or_default();
     clear_passes(repo);
-    let key = message_key(&info.message);
+    let comment_char = repo.config_string("core.commentChar").ok().flatten();
+    let key = message_key(&clean_message(&info.message, comment_char.as_deref()));
     // How HEAD got here, read only when the record does not say: an amend's pre-commit ran on
     // the commit it replaces, not on the new commit's parent; a revert or cherry-pick ran none.
     let moved = std::cell::OnceCell::new();
@@ -466,6 +486,25 @@ pub fn merged(range: Option<&str>, out: &mut dyn Write) -> Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cleans_messages_like_git() {
+        let m = "\n\nfeat: x\n# comment\nbody\n# ------------------------ >8 ------------------------\ndiff\n";
+        assert_eq!(clean_message(m, None), "feat: x\nbody\n");
+        assert_eq!(clean_message(";c\nfeat\n", Some(";")), "feat\n");
+        assert_eq!(
+            clean_message("feat\n# kept with ';' as the comment character\n", Some(";")),
+            "feat\n# kept with ';' as the comment character\n"
+        );
+    }
+
+    #[test]
+    fn the_edited_file_and_the_commit_have_one_key() {
+        // What commit-msg saw with `git commit -v`, and what git committed of it.
+        let edited = "feat: x\n\nbody  \n# Please enter the commit message\n# ------------------------ >8 ------------------------\ndiff --git a/f b/f\n+line\n";
+        assert_eq!(message_key(&clean_message(edited, None)), message_key(&clean_message("feat: x\n\nbody\n", None)));
+        assert_ne!(message_key("feat: x\n"), message_key("feat: y\n"));
+    }
     use crate::repo::commits::tests::TestRepo;
 
     #[test]

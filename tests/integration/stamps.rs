@@ -467,3 +467,56 @@ fn stamp_merged_finds_the_first_commit_of_merges_and_squashes() {
         "{trunk_note}"
     );
 }
+
+/// commit-msg sees the file before git cleans it up: with `git commit -v` the staged diff sits
+/// below the scissors line, and with another `core.commentChar` the template's comments start
+/// with it. Neither is in the commit, and commit-msg's pass must still be matched to it.
+#[test]
+fn commit_msg_is_credited_when_the_editor_file_holds_a_diff_or_other_comments() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.gp(&repo).arg("install").assert().success();
+    env.git(&repo, &["switch", "-q", "-c", "feat/v"]);
+    // An editor that writes the subject above git's template and leaves the rest alone.
+    let editor = env.path("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\n{ printf 'feat: %s\\n' \"$SUBJECT\"; cat \"$1\"; } >\"$1.new\" && mv \"$1.new\" \"$1\"\n",
+    )
+    .unwrap();
+    let editor = editor.display().to_string();
+    std::process::Command::new("chmod").args(["+x", &editor]).status().unwrap();
+    let commit = |subject: &str, extra: &[&str]| {
+        let mut args = vec!["-c", "core.editor=", "commit", "-q", "-v"];
+        args.extend_from_slice(extra);
+        let mut c = std::process::Command::new("git");
+        c.current_dir(&repo)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("HOME", env.path("home"))
+            .env("GIT_EDITOR", &editor)
+            .env("SUBJECT", subject)
+            .args(&args);
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    env.write(&repo, "a.txt", "first line\n");
+    env.git(&repo, &["add", "a.txt"]);
+    commit("verbose", &[]);
+    assert_eq!(env.git(&repo, &["log", "-1", "--format=%B"]), "feat: verbose");
+    assert!(note(&env, &repo, "HEAD").contains(" hooks=pre-commit,commit-msg "), "{}", note(&env, &repo, "HEAD"));
+
+    env.git(&repo, &["config", "core.commentChar", ";"]);
+    env.write(&repo, "b.txt", "second\n");
+    env.git(&repo, &["add", "b.txt"]);
+    commit("semicolons", &[]);
+    assert_eq!(env.git(&repo, &["log", "-1", "--format=%B"]), "feat: semicolons");
+    assert!(note(&env, &repo, "HEAD").contains(" hooks=pre-commit,commit-msg "), "{}", note(&env, &repo, "HEAD"));
+
+    // -m keeps a line that starts with the comment character (cleanup is `whitespace` then).
+    env.write(&repo, "c.txt", "third\n");
+    env.git(&repo, &["add", "c.txt"]);
+    let out = env.git_out(&repo, &["commit", "-q", "-m", "feat: kept\n\n; not a comment here"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(env.git(&repo, &["log", "-1", "--format=%B"]).contains("; not a comment here"));
+    assert!(note(&env, &repo, "HEAD").contains(" hooks=pre-commit,commit-msg "), "{}", note(&env, &repo, "HEAD"));
+}
