@@ -63,6 +63,10 @@ pub fn policy_digest(loaded: &Loaded) -> String {
 /// attempt cost a tenth of a millisecond of inode work, and truncating it and writing again
 /// makes ext4 flush it on close (`auto_da_alloc`).
 pub fn record_pass(repo: &Repo, line: &str) -> Result<()> {
+    let line = match committing_git() {
+        Some(pid) => format!("{line} git={pid}"),
+        None => line.to_string(),
+    };
     let path = marker_path(repo);
     let open = || std::fs::OpenOptions::new().create(true).append(true).open(&path);
     // The directory usually exists: create it only when the file cannot be opened without it.
@@ -79,6 +83,41 @@ pub fn record_pass(repo: &Repo, line: &str) -> Result<()> {
     // One write, not the line and its newline apart: an O_APPEND write lands whole, so another
     // process's append can never split a line.
     f.write_all(format!("{line}\n").as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+/// The `git` process that runs this hook: the parent, since the shim execs the binary, or the
+/// nearest `git` among a few generations of ancestors (a hook manager's shell may sit between).
+/// One `git commit` runs pre-commit, commit-msg and post-commit, so a pass recorded by another
+/// git process belongs to an attempt that made no commit. `None` where `/proc` cannot say.
+fn committing_git() -> Option<u32> {
+    let mut pid = std::os::unix::process::parent_id();
+    for _ in 0..6 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // `pid (comm) state ppid …`; the name may hold spaces and parentheses.
+        let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+        if stat.get(open + 1..close) == Some("git") {
+            return Some(pid);
+        }
+        pid = stat.get(close + 1..)?.split_whitespace().nth(1)?.parse().ok().filter(|&p| p > 1)?;
+    }
+    None
+}
+
+/// One line of the record: its words, without the `git=PID` that says which git process
+/// recorded it (absent in records of git-policy before it, and where `/proc` cannot say).
+fn record_words(line: &str) -> (Vec<&str>, Option<u32>) {
+    let mut git = None;
+    let words = line
+        .split_whitespace()
+        .filter(|w| match w.strip_prefix("git=") {
+            Some(pid) => {
+                git = pid.parse().ok();
+                false
+            }
+            None => true,
+        })
+        .collect();
+    (words, git)
 }
 
 /// Empties the record once a commit has used it.
@@ -119,8 +158,15 @@ pub fn committed(repo: &Repo, load: &mut dyn FnMut() -> Result<Loaded>, err: &mu
     let amended = |p: &str| how().is_some_and(|e| e.action == "commit (amend)" && e.old == p);
     let mut hooks = Vec::new();
     let mut enforced = None;
+    let git = committing_git();
     for line in current_attempt(&marker) {
-        match line.split_whitespace().collect::<Vec<_>>()[..] {
+        let (words, recorded_by) = record_words(line);
+        if recorded_by.zip(git).is_some_and(|(a, b)| a != b) {
+            // Left by an attempt another git process made, which made no commit (commit-msg
+            // stopped it, say): this commit may well have been made with --no-verify.
+            continue;
+        }
+        match words[..] {
             ["pre-commit", p, ref digest @ ..] if p == parent || amended(p) => {
                 hooks.push("pre-commit");
                 enforced = digest.first().map(|d| d.to_string());
@@ -486,6 +532,17 @@ pub fn merged(range: Option<&str>, out: &mut dyn Write) -> Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn record_lines_name_the_git_process_that_wrote_them() {
+        assert_eq!(
+            record_words("pre-commit abc fnv1a64:12 git=4242"),
+            (vec!["pre-commit", "abc", "fnv1a64:12"], Some(4242))
+        );
+        // An older git-policy's line, and one where /proc could not say.
+        assert_eq!(record_words("commit-msg 0123"), (vec!["commit-msg", "0123"], None));
+        assert_eq!(record_words("commit-msg 0123 git=x"), (vec!["commit-msg", "0123"], None));
+    }
 
     #[test]
     fn cleans_messages_like_git() {

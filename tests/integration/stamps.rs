@@ -520,3 +520,59 @@ fn commit_msg_is_credited_when_the_editor_file_holds_a_diff_or_other_comments() 
     assert!(env.git(&repo, &["log", "-1", "--format=%B"]).contains("; not a comment here"));
     assert!(note(&env, &repo, "HEAD").contains(" hooks=pre-commit,commit-msg "), "{}", note(&env, &repo, "HEAD"));
 }
+
+/// A commit attempt that pre-commit passed but commit-msg stopped leaves pre-commit's pass on
+/// record. A `--no-verify` commit on the same parent next must not be credited with it: the
+/// pass belongs to the git process that ran it.
+#[test]
+fn a_pass_from_an_abandoned_attempt_is_not_credited_to_a_no_verify_commit() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.gp(&repo).arg("install").assert().success();
+    env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
+    env.write(&repo, "a.txt", "a\n");
+    env.git(&repo, &["add", "a.txt"]);
+    let long = format!("feat: {}", "a subject far too long ".repeat(5));
+    let refused = env.git_out(&repo, &["commit", "-q", "-m", &long]);
+    assert!(!refused.status.success(), "commit-msg should refuse an over-long subject");
+    assert!(stderr(&refused).contains("commits.subject-max-length"), "{}", stderr(&refused));
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: skipped the hooks"]);
+    let text = note(&env, &repo, "HEAD");
+    assert!(text.contains(" hooks=none "), "{text}");
+    // The next attempt, run with the hooks, is credited as usual.
+    env.write(&repo, "b.txt", "b\n");
+    env.git(&repo, &["add", "b.txt"]);
+    env.git(&repo, &["commit", "-q", "-m", "feat: with the hooks"]);
+    assert!(note(&env, &repo, "HEAD").contains(" hooks=pre-commit,commit-msg "), "{}", note(&env, &repo, "HEAD"));
+}
+
+/// A hook manager's script that runs git-policy as a child, not by exec, puts a shell between
+/// git and the hook: the pass is still matched to the git process that makes the commit.
+#[test]
+fn passes_are_matched_through_a_hook_managers_shell() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    let bin = assert_cmd::cargo::cargo_bin("git-policy");
+    let managed = env.path("managed-hooks");
+    std::fs::create_dir_all(&managed).unwrap();
+    for hook in ["pre-commit", "commit-msg", "post-commit"] {
+        let script = managed.join(hook);
+        std::fs::write(&script, format!("#!/bin/sh\n'{}' hook {hook} \"$@\"\nexit $?\n", bin.display())).unwrap();
+        std::process::Command::new("chmod").args(["+x", script.to_str().unwrap()]).status().unwrap();
+    }
+    env.git(&repo, &["config", "core.hooksPath", managed.to_str().unwrap()]);
+    env.git(&repo, &["switch", "-q", "-c", "feat/m"]);
+    env.write(&repo, "a.txt", "a\n");
+    env.git(&repo, &["add", "a.txt"]);
+    env.git(&repo, &["commit", "-q", "-m", "feat: through a manager"]);
+    let text = note(&env, &repo, "HEAD");
+    assert!(text.contains(" hooks=pre-commit,commit-msg "), "{text}");
+    // And an abandoned attempt's pass is still told apart from a --no-verify commit.
+    env.write(&repo, "b.txt", "b\n");
+    env.git(&repo, &["add", "b.txt"]);
+    let long = format!("feat: {}", "a subject far too long ".repeat(5));
+    assert!(!env.git_out(&repo, &["commit", "-q", "-m", &long]).status.success());
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: skipped"]);
+    let text = note(&env, &repo, "HEAD");
+    assert!(text.contains(" hooks=none "), "{text}");
+}
