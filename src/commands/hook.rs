@@ -113,7 +113,6 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     Ok(code)
 }
 
-/// What a passing pre-commit, commit-msg or pre-push leaves behind for the stamps.
 /// What a passing hook found that its record needs.
 struct Attempt<'a> {
     /// pre-commit: the commit HEAD pointed to.
@@ -124,6 +123,7 @@ struct Attempt<'a> {
     pushed: &'a [super::stamp::Pushed],
 }
 
+/// What a passing pre-commit, commit-msg or pre-push leaves behind for the stamps.
 fn after_pass(
     repo: &Repo,
     loaded: &crate::policy::Loaded,
