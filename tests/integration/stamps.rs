@@ -530,14 +530,7 @@ fn a_pass_from_an_abandoned_attempt_is_not_credited_to_a_no_verify_commit() {
     let repo = env.repo("r");
     env.gp(&repo).arg("install").assert().success();
     env.git(&repo, &["switch", "-q", "-c", "feat/x"]);
-    env.write(&repo, "a.txt", "a\n");
-    env.git(&repo, &["add", "a.txt"]);
-    let long = format!("feat: {}", "a subject far too long ".repeat(5));
-    let refused = env.git_out(&repo, &["commit", "-q", "-m", &long]);
-    assert!(!refused.status.success(), "commit-msg should refuse an over-long subject");
-    assert!(stderr(&refused).contains("commits.subject-max-length"), "{}", stderr(&refused));
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: skipped the hooks"]);
-    let text = note(&env, &repo, "HEAD");
+    let text = abandon_then_skip_the_hooks(&env, &repo, "a.txt");
     assert!(text.contains(" hooks=none "), "{text}");
     // The next attempt, run with the hooks, is credited as usual.
     env.write(&repo, "b.txt", "b\n");
@@ -568,11 +561,19 @@ fn passes_are_matched_through_a_hook_managers_shell() {
     let text = note(&env, &repo, "HEAD");
     assert!(text.contains(" hooks=pre-commit,commit-msg "), "{text}");
     // And an abandoned attempt's pass is still told apart from a --no-verify commit.
-    env.write(&repo, "b.txt", "b\n");
-    env.git(&repo, &["add", "b.txt"]);
-    let long = format!("feat: {}", "a subject far too long ".repeat(5));
-    assert!(!env.git_out(&repo, &["commit", "-q", "-m", &long]).status.success());
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: skipped"]);
-    let text = note(&env, &repo, "HEAD");
+    let text = abandon_then_skip_the_hooks(&env, &repo, "b.txt");
     assert!(text.contains(" hooks=none "), "{text}");
+}
+
+/// Stages `file`, lets commit-msg refuse a commit of it (after pre-commit passed), commits it
+/// with `--no-verify`, and returns that commit's stamp.
+fn abandon_then_skip_the_hooks(env: &Env, repo: &std::path::Path, file: &str) -> String {
+    env.write(repo, file, "changed\n");
+    env.git(repo, &["add", file]);
+    let long = format!("feat: {}", "a subject far too long ".repeat(5));
+    let refused = env.git_out(repo, &["commit", "-q", "-m", &long]);
+    assert!(!refused.status.success(), "commit-msg should refuse an over-long subject");
+    assert!(stderr(&refused).contains("commits.subject-max-length"), "{}", stderr(&refused));
+    env.git(repo, &["commit", "-q", "--no-verify", "-m", "feat: skipped the hooks"]);
+    note(env, repo, "HEAD")
 }
