@@ -755,6 +755,11 @@ pub struct LeanEntries<'a> {
     content: &'a [u8],
     /// Offset of each entry and the length of its path, both checked by the scan.
     spans: Vec<(u32, u32)>,
+    /// Version 4 only: every path spelled out, one after another (the file stores each as what
+    /// it adds to the one before), and where each starts; empty for versions 2 and 3, whose
+    /// paths are read where they are in the file.
+    paths: &'a [u8],
+    path_starts: Vec<u32>,
 }
 
 impl<'a> LeanEntries<'a> {
@@ -787,14 +792,11 @@ impl<'a> LeanEntries<'a> {
         let word = |i: usize| u32::from_be_bytes([fixed[i], fixed[i + 1], fixed[i + 2], fixed[i + 3]]);
         let mut oid = [0u8; SHA1_LEN];
         oid.copy_from_slice(&fixed[40..60]);
-        LeanEntry {
-            path: &self.content[name_at..name_at + name_len as usize],
-            mode: word(24),
-            oid,
-            file_size: word(36),
-            stage: ((flags >> 12) & 3) as u8,
-            intent_to_add,
-        }
+        let path = match self.path_starts.get(i) {
+            Some(&start) => &self.paths[start as usize..start as usize + name_len as usize],
+            None => &self.content[name_at..name_at + name_len as usize],
+        };
+        LeanEntry { path, mode: word(24), oid, file_size: word(36), stage: ((flags >> 12) & 3) as u8, intent_to_add }
     }
 
     /// Every entry, in index order.
@@ -812,10 +814,12 @@ pub struct LeanIndex<'a> {
     pub cache_tree: Option<FlatCacheTree<'a>>,
 }
 
-/// Reads a version 2 or 3 SHA-1 index without copying its paths: a 10,000-entry index costs no
-/// allocation per entry, which matters in a process that lives a few milliseconds. Version 4
-/// (prefix-compressed paths), split and sparse indexes are `Unsupported`: use [`parse`].
-pub fn scan(bytes: &[u8]) -> Result<LeanIndex<'_>, IndexError> {
+/// Reads a SHA-1 index without an allocation per entry, which matters in a process that lives
+/// a few milliseconds: version 2 and 3 paths are borrowed from the file; version 4's, which the
+/// file stores as what each adds to the one before (`feature.manyFiles` turns it on), are spelled
+/// out into `paths`, one buffer for all. Split and sparse indexes are `Unsupported`: use
+/// [`parse`].
+pub fn scan<'a>(bytes: &'a [u8], paths: &'a mut Vec<u8>) -> Result<LeanIndex<'a>, IndexError> {
     if bytes.len() < HEADER_LEN + SHA1_LEN || bytes.get(..4) != Some(b"DIRC".as_slice()) {
         return Err(corrupt(0, "not an index file"));
     }
@@ -830,11 +834,21 @@ pub fn scan(bytes: &[u8]) -> Result<LeanIndex<'_>, IndexError> {
             .ok_or_else(|| corrupt(at, "truncated"))
     };
     let version = be32(4)?;
-    if version != 2 && version != 3 {
+    if !(2..=4).contains(&version) {
         return Err(IndexError::Unsupported(format!("index version {version} in the fast reader")));
     }
+    let v4 = version == 4;
     let count = count_to_usize(be32(8)?);
+    // Every entry takes at least 64 bytes (versions 2 and 3 pad to 8; version 4 has a prefix
+    // count, a suffix of a byte or more and its NUL), so a flipped count cannot reserve gigabytes.
     let mut spans = Vec::with_capacity(count.min(content.len() / 64));
+    let mut path_starts: Vec<u32> = Vec::with_capacity(if v4 { spans.capacity() } else { 0 });
+    paths.clear();
+    if v4 {
+        // About what the paths take spelled out (an entry's fixed part is as long as a typical
+        // path): no reallocation, and what is not used is never touched.
+        paths.reserve(content.len());
+    }
     let mut at = HEADER_LEN;
     for _ in 0..count {
         let fixed = content.get(at..at + STAT_LEN + SHA1_LEN + 2).ok_or_else(|| corrupt(at, "truncated entry"))?;
@@ -848,20 +862,51 @@ pub fn scan(bytes: &[u8]) -> Result<LeanIndex<'_>, IndexError> {
             name_at += 2;
         }
         let len = usize::from(flags & NAME_MASK);
-        let name_len = if len < usize::from(NAME_MASK) {
-            len
+        let known_length = len < usize::from(NAME_MASK);
+        let (name_len, next) = if v4 {
+            let mut r = Reader::new(content.get(name_at..).unwrap_or_default(), name_at);
+            let strip = r.varint("path prefix length")?;
+            let prev = match (path_starts.last(), spans.last()) {
+                (Some(&start), Some(&(_, len))) => start as usize..start as usize + len as usize,
+                _ => 0..0,
+            };
+            let keep = prev
+                .len()
+                .checked_sub(strip)
+                .ok_or_else(|| corrupt(name_at, "path strips more than the previous path's length"))?;
+            let suffix = if known_length {
+                let n = len.checked_sub(keep).ok_or_else(|| corrupt(at, "path length disagrees with the entry's"))?;
+                let suffix = r.take(n, "path")?;
+                if r.byte("path terminator")? != 0 {
+                    return Err(corrupt(name_at, "path length disagrees with its NUL terminator"));
+                }
+                suffix
+            } else {
+                r.c_str("path")?
+            };
+            let start = u32::try_from(paths.len())
+                .map_err(|_| IndexError::Unsupported("4 GiB of paths or more in the fast reader".into()))?;
+            paths.extend_from_within(prev.start..prev.start + keep);
+            paths.extend_from_slice(suffix);
+            path_starts.push(start);
+            (keep + suffix.len(), r.offset())
         } else {
-            content
-                .get(name_at..)
-                .and_then(|r| r.iter().position(|&b| b == 0))
-                .ok_or_else(|| corrupt(at, "unterminated path"))?
+            let name_len = if known_length {
+                len
+            } else {
+                content
+                    .get(name_at..)
+                    .and_then(|r| r.iter().position(|&b| b == 0))
+                    .ok_or_else(|| corrupt(at, "unterminated path"))?
+            };
+            content.get(name_at..name_at + name_len).ok_or_else(|| corrupt(at, "truncated path"))?;
+            // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
+            (name_len, at + ((name_at - at + name_len + 8) & !7))
         };
-        content.get(name_at..name_at + name_len).ok_or_else(|| corrupt(at, "truncated path"))?;
-        // Both fit: the content is shorter than 4 GiB (checked above).
+        // The offset fits: the content is shorter than 4 GiB (checked above); so does a path
+        // of version 2 or 3, and one of version 4 is part of `paths`, checked just above.
         spans.push((at as u32, name_len as u32));
-        // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
-        let entry_len = (name_at - at + name_len + 8) & !7;
-        at += entry_len;
+        at = next;
         if at > content.len() {
             return Err(corrupt(at, "entries run past the end of the file"));
         }
@@ -881,7 +926,8 @@ pub fn scan(bytes: &[u8]) -> Result<LeanIndex<'_>, IndexError> {
         }
         at = data_at + size;
     }
-    Ok(LeanIndex { entries: LeanEntries { content, spans }, cache_tree })
+    let paths: &'a Vec<u8> = paths;
+    Ok(LeanIndex { entries: LeanEntries { content, spans, paths, path_starts }, cache_tree })
 }
 
 #[cfg(test)]
@@ -1062,12 +1108,11 @@ mod tests {
         }
     }
 
-    /// The fast scan (versions 2 and 3) sees the same entries and cache tree as the complete reader.
+    /// The fast scan sees the same entries and cache tree as the complete reader, whatever the
+    /// version.
     fn assert_scan_agrees(bytes: &[u8], full: &IndexFile) {
-        let Ok(lean) = scan(bytes) else {
-            assert_eq!(full.version, 4, "only version 4 needs the complete reader");
-            return;
-        };
+        let mut paths = Vec::new();
+        let lean = scan(bytes, &mut paths).expect("the scan reads what the complete reader reads");
         let entries: Vec<LeanEntry<'_>> = lean.entries.iter().collect();
         assert_eq!(entries.len(), full.entries.len());
         for (l, f) in entries.iter().zip(&full.entries) {
@@ -1720,6 +1765,16 @@ mod tests {
         set
     }
 
+    /// The fast scan of damaged bytes: an error or entries that can all be read, never a panic.
+    fn scan_everything(bytes: &[u8]) {
+        let mut paths = Vec::new();
+        if let Ok(lean) = scan(bytes, &mut paths) {
+            for e in lean.entries.iter() {
+                std::hint::black_box(e);
+            }
+        }
+    }
+
     fn fuzz_one(original: &[u8], rng: &mut Rng, iterations: usize) {
         let expected = parse(original).unwrap();
         let ends = boundaries(original);
@@ -1730,6 +1785,7 @@ mod tests {
             (0..iterations).map(|_| rng.below(original.len())).collect()
         };
         for cut in cuts {
+            scan_everything(&original[..cut]);
             let result = parse(&original[..cut]);
             if cut >= 20 && ends.contains(&(cut - 20)) {
                 if let Ok(index) = result {
@@ -1747,6 +1803,7 @@ mod tests {
                 buf[i] ^= 1 << rng.below(8);
             }
             let _ = parse(&buf);
+            scan_everything(&buf);
             // Flips confined to the header's signature are always caught.
             let mut sig = original.to_vec();
             sig[rng.below(4)] ^= 1 << rng.below(8);
@@ -1760,12 +1817,14 @@ mod tests {
                 junk[..12].copy_from_slice(&original[..12]);
             }
             let _ = parse(&junk);
+            scan_everything(&junk);
             // Random splices of the real file.
             let a = rng.below(original.len());
             let b = rng.below(original.len());
             let mut splice = original[..a].to_vec();
             splice.extend_from_slice(&original[b..]);
             let _ = parse(&splice);
+            scan_everything(&splice);
         }
     }
 

@@ -18,11 +18,12 @@ impl Repo {
     /// Every file tracked in the index.
     ///
     /// The index is mapped and scanned without building an entry per file (a monorepo's index
-    /// holds hundreds of thousands); an index the scan does not read (version 4, split or
-    /// sparse) goes through libgit2.
+    /// holds hundreds of thousands); an index the scan does not read (split or sparse) goes
+    /// through libgit2.
     pub fn tracked_files(&self) -> Result<BTreeSet<String>> {
         if let Ok(bytes) = Mapped::open(&self.index_path()) {
-            if let Ok(lean) = index_file::scan(&bytes) {
+            let mut paths = Vec::new();
+            if let Ok(lean) = index_file::scan(&bytes, &mut paths) {
                 return Ok(lean
                     .entries
                     .iter()

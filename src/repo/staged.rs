@@ -97,11 +97,12 @@ impl Repo {
         };
         crate::env::trace("index file mapped");
         let full;
-        let (entries, cache_tree) = match index_file::scan(&bytes) {
+        let mut v4_paths = Vec::new();
+        let (entries, cache_tree) = match index_file::scan(&bytes, &mut v4_paths) {
             Ok(lean) => (Entries::Lean(lean.entries), lean.cache_tree),
             Err(_) => {
-                // Version 4 and anything odd go through the complete reader, which says exactly
-                // what is unsupported or corrupt.
+                // Anything odd goes through the complete reader, which says exactly what is
+                // unsupported or corrupt.
                 full = match index_file::parse(&bytes) {
                     Ok(i) => i,
                     Err(index_file::IndexError::Unsupported(_)) => return self.staged_changes_libgit2(),
