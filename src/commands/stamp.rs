@@ -149,6 +149,7 @@ pub fn committed(repo: &Repo, load: &mut dyn FnMut() -> Result<Loaded>, err: &mu
     let parent = repo.parents(&head)?.into_iter().next().unwrap_or_else(|| "none".into());
     let marker = std::fs::read_to_string(marker_path(repo)).unwrap_or_default();
     clear_passes(repo);
+    crate::env::trace("stamp: commit and record read");
     let comment_char = repo.config_string("core.commentChar").ok().flatten();
     let key = message_key(&clean_message(&info.message, comment_char.as_deref()));
     // How HEAD got here, read only when the record does not say: an amend's pre-commit ran on
@@ -176,6 +177,7 @@ pub fn committed(repo: &Repo, load: &mut dyn FnMut() -> Result<Loaded>, err: &mu
         }
     }
     hooks.dedup();
+    crate::env::trace("stamp: passes matched");
     let loaded = match enforced {
         Some(_) => None,
         None => Some(load()?),

@@ -500,6 +500,7 @@ impl Repo {
             let root = parent.map(|c| self.commit_tree_raw(&mut objects, c, notes_ref)).transpose()?;
             let root = root.as_deref();
             let depth = root.map_or(Ok(0), |r| fanout(&mut objects, r))?;
+            crate::env::trace("notes: tree read");
             let mut entries = Vec::new();
             let mut moved_out = Vec::new();
             let new_count = writes.len() + root.map_or(0, |r| if depth == 0 { tree_entries(r).count() } else { 0 });
@@ -538,6 +539,7 @@ impl Repo {
             let tree = write_tree(&mut objects, &dir, root, entries, &moved_out)?;
             let parents: Vec<git2::Oid> = parent.iter().chain(merge_parent.iter()).copied().collect();
             let commit = store(&dir, git2::ObjectType::Commit, &commit_bytes(tree, &parents, &sig, message))?;
+            crate::env::trace("notes: objects written");
             // Compare-and-swap under the ref's lock. Creating goes the same way, expecting the
             // zero id (absent): libgit2's non-forced create checks for an existing ref before it
             // takes the lock, so two first writers could both "create" and one be lost.
@@ -545,7 +547,10 @@ impl Repo {
                 .reference_matching(notes_ref, commit, true, parent.unwrap_or_else(git2::Oid::zero), message)
                 .map(|_| ());
             match updated {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    crate::env::trace("notes: ref moved");
+                    return Ok(());
+                }
                 Err(_) if started.elapsed() < RETRY_FOR => backoff(attempt),
                 Err(e) => {
                     return Err(Error::git(
