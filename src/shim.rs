@@ -8,8 +8,18 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// The client hooks `install` writes by default.
-pub const CLIENT_HOOKS: &[&str] = &["pre-commit", "commit-msg", "pre-push", "post-commit", "post-rewrite"];
+/// The client hooks `install` writes by default. The last three are what `git am` runs in place
+/// of pre-commit, commit-msg and post-commit.
+pub const CLIENT_HOOKS: &[&str] = &[
+    "pre-commit",
+    "commit-msg",
+    "pre-push",
+    "post-commit",
+    "post-rewrite",
+    "pre-applypatch",
+    "applypatch-msg",
+    "post-applypatch",
+];
 /// The hook `install --server` writes in a bare repository.
 pub const SERVER_HOOKS: &[&str] = &["pre-receive"];
 /// The shim version this binary writes; older ones are reported as stale.
@@ -27,6 +37,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("pre-push", include_str!("../hooks/pre-push")),
     ("post-commit", include_str!("../hooks/post-commit")),
     ("post-rewrite", include_str!("../hooks/post-rewrite")),
+    ("pre-applypatch", include_str!("../hooks/pre-applypatch")),
+    ("applypatch-msg", include_str!("../hooks/applypatch-msg")),
+    ("post-applypatch", include_str!("../hooks/post-applypatch")),
     ("pre-receive", include_str!("../hooks/pre-receive")),
 ];
 

@@ -39,7 +39,7 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     let Some(name) = args.first().map(String::as_str).filter(|n| shim::is_known(n)) else {
         return Err(Error::usage(
             format!("unknown hook `{}`", args.first().map_or("", String::as_str)),
-            "hooks: pre-commit, commit-msg, pre-push, post-commit, post-rewrite, pre-receive",
+            format!("hooks: {}, {}", shim::CLIENT_HOOKS.join(", "), shim::SERVER_HOOKS.join(", ")),
         ));
     };
     let git_args = &args[1..];
@@ -55,6 +55,17 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
 
     crate::env::trace("input read");
     let repo = Repo::discover()?;
+    // `git am` runs its own three hooks where `git commit` runs pre-commit, commit-msg and
+    // post-commit, with the same arguments: they do the same work.
+    // Reports keep the name git ran.
+    let hook = name;
+    let am = matches!(name, "pre-applypatch" | "applypatch-msg" | "post-applypatch");
+    let name = match name {
+        "pre-applypatch" => "pre-commit",
+        "applypatch-msg" => "commit-msg",
+        "post-applypatch" => "post-commit",
+        other => other,
+    };
     crate::env::trace("repository opened");
     let stdin = String::from_utf8_lossy(&stdin);
     if matches!(name, "post-commit" | "post-rewrite") {
@@ -62,12 +73,13 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
         // reads the policy only when pre-commit's record does not already name it (0.5-0.7 ms
         // of every commit, BENCHMARKS.md); post-rewrite only carries stamps and needs none.
         let stamped = if name == "post-commit" {
-            super::stamp::committed(&repo, &mut || super::load_policy(Some(&repo)), err)
+            let made_by = am.then_some("am");
+            super::stamp::committed(&repo, made_by, &mut || super::load_policy(Some(&repo)), err)
         } else {
             super::stamp::rewritten(&repo, &stdin)
         };
         if let Err(e) = stamped {
-            writeln!(err, "git-policy: warning: the {name} stamp was not written: {e}").map_err(super::io_err)?;
+            writeln!(err, "git-policy: warning: the {hook} stamp was not written: {e}").map_err(super::io_err)?;
         }
         return Ok(0);
     }
@@ -104,7 +116,7 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
         _ => Vec::new(),
     };
     crate::env::trace("rules run");
-    let code = finish(name, policy, findings, notes, err)?;
+    let code = finish(hook, policy, findings, notes, err)?;
     if code == 0 && stamping {
         let at = Attempt { head: head.as_deref(), message_key: message_key.as_deref(), pushed: &pushed };
         after_pass(&repo, &loaded, name, git_args, &at, err)?;

@@ -36,7 +36,7 @@ pub fn install(args: &InstallArgs, out: &mut dyn Write) -> Result<u8> {
     if let Some(bad) = hooks.iter().find(|h| !shim::is_known(h)) {
         return Err(Error::usage(
             format!("git-policy has no `{bad}` hook"),
-            "hooks: pre-commit, commit-msg, pre-push, post-commit, post-rewrite (and pre-receive with --server)",
+            format!("hooks: {} (and pre-receive with --server)", shim::CLIENT_HOOKS.join(", ")),
         ));
     }
     let policy = super::load_policy(Some(&repo))?.policy;

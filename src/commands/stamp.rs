@@ -128,10 +128,15 @@ pub fn clear_passes(repo: &Repo) {
 }
 
 /// The lines of the current attempt: from the last `pre-commit` line on (all of them when
-/// pre-commit did not run).
+/// pre-commit did not run), and a `commit-msg` line right before it, since `git am` runs its
+/// message hook first. A line of an older attempt that this takes in still has to match the
+/// commit's message and git process.
 fn current_attempt(record: &str) -> Vec<&str> {
     let lines: Vec<&str> = record.lines().collect();
-    let start = lines.iter().rposition(|l| l.starts_with("pre-commit ")).unwrap_or(0);
+    let mut start = lines.iter().rposition(|l| l.starts_with("pre-commit ")).unwrap_or(0);
+    if start > 0 && lines[start - 1].starts_with("commit-msg ") {
+        start -= 1;
+    }
     lines[start..].to_vec()
 }
 
@@ -141,9 +146,17 @@ fn current_attempt(record: &str) -> Vec<&str> {
 /// judged here by the same rules; `hooks=post-commit` says it passed them, and what it breaks
 /// is printed, since post-commit cannot stop the commit.
 ///
+/// `made_by` names the command that made the commit when its hook says (`am`, from
+/// post-applypatch); the stamp's `via` then says so.
+///
 /// `load` reads the policy; it is called only when pre-commit's record does not name the policy
 /// it enforced (pre-commit records a pass only when stamping is on), or to judge a revert.
-pub fn committed(repo: &Repo, load: &mut dyn FnMut() -> Result<Loaded>, err: &mut dyn Write) -> Result<()> {
+pub fn committed(
+    repo: &Repo,
+    made_by: Option<&str>,
+    load: &mut dyn FnMut() -> Result<Loaded>,
+    err: &mut dyn Write,
+) -> Result<()> {
     let Some(head) = repo.head_commit()? else { return Ok(()) };
     let info = repo.commit_info(&head)?;
     let parent = repo.parents(&head)?.into_iter().next().unwrap_or_else(|| "none".into());
@@ -176,6 +189,9 @@ pub fn committed(repo: &Repo, load: &mut dyn FnMut() -> Result<Loaded>, err: &mu
             _ => {}
         }
     }
+    // In the order `git commit` runs them, whichever order they were recorded in (`git am`
+    // runs its message hook first).
+    hooks.sort_by_key(|h| ["pre-commit", "commit-msg"].iter().position(|o| o == h));
     hooks.dedup();
     crate::env::trace("stamp: passes matched");
     let loaded = match enforced {
@@ -185,8 +201,10 @@ pub fn committed(repo: &Repo, load: &mut dyn FnMut() -> Result<Loaded>, err: &mu
     if loaded.as_ref().is_some_and(|l| !l.policy.lead_time.stamp) {
         return Ok(());
     }
-    let mut via = None;
-    if !hooks.contains(&"pre-commit") {
+    // `git am` says so itself (its post-applypatch hook); the other commands are told apart by
+    // HEAD's reflog.
+    let mut via = made_by.map(str::to_string);
+    if via.is_none() && !hooks.contains(&"pre-commit") {
         let action = how().map(|e| e.action.as_str());
         if let (Some(action), Some(loaded)) =
             (action.filter(|a| crate::rules::attest::MADE_WITHOUT_HOOKS.contains(a)), &loaded)
@@ -575,22 +593,27 @@ mod tests {
         let mut err = Vec::new();
         let mut unreadable = || -> Result<Loaded> { Err(Error::usage("the policy was read", "it must not be")) };
         record_pass(&repo, &format!("pre-commit {a} fnv1a64:0123456789abcdef")).unwrap();
-        committed(&repo, &mut unreadable, &mut err).unwrap();
+        committed(&repo, None, &mut unreadable, &mut err).unwrap();
         let note = repo.note_text(&events::notes_ref(DEV), &b.to_string()).unwrap().unwrap();
         assert!(note.contains(" hooks=pre-commit policy=fnv1a64:0123456789abcdef"), "{note}");
         // Without pre-commit's record (--no-verify, or a record of an older git-policy that
         // named no policy), the policy is read.
         let c = t.commit(Some("refs/heads/main"), &[b], &[("c.txt", Some("c"))], 1_700_000_200);
         record_pass(&repo, &format!("pre-commit {b}")).unwrap();
-        let e = committed(&repo, &mut unreadable, &mut err).unwrap_err();
+        let e = committed(&repo, None, &mut unreadable, &mut err).unwrap_err();
         assert!(e.to_string().contains("the policy was read"), "{e}");
         assert_eq!(repo.note_text(&events::notes_ref(DEV), &c.to_string()).unwrap(), None);
     }
 
     #[test]
     fn an_attempt_starts_at_the_last_pre_commit_line() {
-        let record = "pre-commit aaa\ncommit-msg k1\npre-commit bbb\ncommit-msg k2\n";
+        let record = "pre-commit aaa\ncommit-msg k0\npre-commit bbb\ncommit-msg k2\n";
+        assert_eq!(current_attempt(record), ["commit-msg k0", "pre-commit bbb", "commit-msg k2"]);
+        let record = "pre-commit aaa\npre-commit bbb\ncommit-msg k2\n";
         assert_eq!(current_attempt(record), ["pre-commit bbb", "commit-msg k2"]);
+        // `git am` runs applypatch-msg before pre-applypatch.
+        let record = "pre-commit aaa\ncommit-msg k1\npre-commit bbb\n";
+        assert_eq!(current_attempt(record), ["commit-msg k1", "pre-commit bbb"]);
     }
 
     #[test]

@@ -800,7 +800,9 @@ fn install_refuses_an_unknown_hook_name() {
     let repo = env.repo("r");
     let out = expect_code(env.gp(&repo).args(["install", "--hooks", "pre-commit,pre-comit"]).output().unwrap(), 2);
     assert!(stderr(&out).contains("git-policy has no `pre-comit` hook"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("hint: hooks: pre-commit, commit-msg, pre-push, post-commit, post-rewrite"));
+    assert!(stderr(&out).contains(
+        "hint: hooks: pre-commit, commit-msg, pre-push, post-commit, post-rewrite, pre-applypatch, applypatch-msg, post-applypatch"
+    ));
     assert!(!repo.join(".git/hooks/pre-commit").exists(), "nothing is installed when one name is wrong");
 }
 

@@ -577,3 +577,45 @@ fn abandon_then_skip_the_hooks(env: &Env, repo: &std::path::Path, file: &str) ->
     env.git(repo, &["commit", "-q", "--no-verify", "-m", "feat: skipped the hooks"]);
     note(env, repo, "HEAD")
 }
+
+/// `git am` runs pre-applypatch, applypatch-msg and post-applypatch instead of the commit
+/// hooks: they check the patch the same way, and its commit is stamped `via=am`.
+#[test]
+fn git_am_commits_are_checked_and_stamped_by_its_own_hooks() {
+    let env = Env::new();
+    let repo = env.repo("r");
+    env.gp(&repo).arg("install").assert().success();
+    // Two patches from a side branch: one clean, one that adds a secret.
+    env.git(&repo, &["switch", "-q", "-c", "feat/side"]);
+    env.write(&repo, "a.txt", "a\n");
+    env.git(&repo, &["add", "a.txt"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: a clean patch"]);
+    env.write(&repo, "app/.env", "TOKEN=x\n");
+    env.git(&repo, &["add", "app/.env"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: a patch with a secret"]);
+    let patches = env.path("patches");
+    env.git(&repo, &["format-patch", "-q", "-2", "-o", patches.to_str().unwrap()]);
+    let mut files: Vec<String> =
+        std::fs::read_dir(&patches).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    files.sort();
+
+    env.git(&repo, &["switch", "-q", "-c", "feat/am", "main"]);
+    env.git(&repo, &["am", "-q", &files[0]]);
+    let text = note(&env, &repo, "HEAD");
+    let line = text.lines().find(|l| l.ends_with(" via=am")).unwrap_or_default();
+    assert!(line.contains(" branch=feat/am hooks=pre-commit,commit-msg "), "{text}");
+    // pre-applypatch stops the second patch, as pre-commit would stop its commit.
+    let refused = env.git_out(&repo, &["am", "-q", &files[1]]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("commits.forbid-paths"), "{}", stderr(&refused));
+    env.git(&repo, &["am", "--abort"]);
+    // Skipped with --no-verify, it is stamped as such and hooks.attested catches it.
+    env.git(&repo, &["am", "-q", "--no-verify", &files[1]]);
+    let text = note(&env, &repo, "HEAD");
+    let line = text.lines().find(|l| l.ends_with(" via=am")).unwrap_or_default();
+    assert!(line.contains(" hooks=none "), "{text}");
+    let found = attested_findings(&env, &repo, "HEAD~1..HEAD");
+    assert!(found.iter().any(|(rule, _)| rule == "hooks.attested"), "{found:?}");
+    let found = attested_findings(&env, &repo, "HEAD~2..HEAD~1");
+    assert!(!found.iter().any(|(rule, _)| rule == "hooks.attested"), "{found:?}");
+}
