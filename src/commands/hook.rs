@@ -73,7 +73,9 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
         // reads the policy only when pre-commit's record does not already name it (0.5-0.7 ms
         // of every commit, BENCHMARKS.md); post-rewrite only carries stamps and needs none.
         let stamped = if name == "post-commit" {
-            let made_by = am.then_some("am");
+            // `git rebase --apply` replays its picks through `git am --rebasing`.
+            let rebasing = || repo.git_dir().join("rebase-apply").join("rebasing").exists();
+            let made_by = am.then(|| if rebasing() { "rebase" } else { "am" });
             super::stamp::committed(&repo, made_by, &mut || super::load_policy(Some(&repo)), err)
         } else {
             super::stamp::rewritten(&repo, &stdin)

@@ -618,4 +618,19 @@ fn git_am_commits_are_checked_and_stamped_by_its_own_hooks() {
     assert!(found.iter().any(|(rule, _)| rule == "hooks.attested"), "{found:?}");
     let found = attested_findings(&env, &repo, "HEAD~2..HEAD~1");
     assert!(!found.iter().any(|(rule, _)| rule == "hooks.attested"), "{found:?}");
+
+    // `git rebase --apply` replays through `git am --rebasing`: its picks say via=rebase.
+    env.git(&repo, &["switch", "-q", "-c", "feat/apply", "main"]);
+    env.write(&repo, "b.txt", "b\n");
+    env.git(&repo, &["add", "b.txt"]);
+    env.git(&repo, &["commit", "-q", "-m", "feat: to be rebased"]);
+    env.git(&repo, &["switch", "-q", "main"]);
+    env.write(&repo, "c.txt", "c\n");
+    env.git(&repo, &["add", "c.txt"]);
+    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: trunk moves on"]);
+    env.git(&repo, &["switch", "-q", "feat/apply"]);
+    env.git(&repo, &["rebase", "-q", "--apply", "main"]);
+    let text = note(&env, &repo, "HEAD");
+    assert!(!text.contains(" via=am"), "{text}");
+    assert!(text.lines().any(|l| l.contains(" hooks=pre-commit,commit-msg ") && l.ends_with(" via=rebase")), "{text}");
 }
