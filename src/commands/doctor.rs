@@ -83,7 +83,11 @@ pub fn run(args: &DoctorArgs, out: &mut dyn Write) -> Result<u8> {
         version: env!("CARGO_PKG_VERSION"),
         binary: bin,
         build: build(),
-        build_note: build_note(cfg!(target_env = "gnu"), &std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default()),
+        build_note: if cfg!(target_env = "gnu") {
+            build_note(true, &std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default())
+        } else {
+            None
+        },
         hooks_dir: dir.display().to_string(),
         hooks,
         policy_files,

@@ -56,8 +56,7 @@ pub fn run(args: &[String], err: &mut dyn Write) -> Result<u8> {
     crate::env::trace("input read");
     let repo = Repo::discover()?;
     // `git am` runs its own three hooks where `git commit` runs pre-commit, commit-msg and
-    // post-commit, with the same arguments: they do the same work.
-    // Reports keep the name git ran.
+    // post-commit, with the same arguments: they do the same work. Reports keep the name git ran.
     let hook = name;
     let am = matches!(name, "pre-applypatch" | "applypatch-msg" | "post-applypatch");
     let name = match name {

@@ -172,10 +172,11 @@ pub fn committed(
     let amended = |p: &str| how().is_some_and(|e| e.action == "commit (amend)" && e.old == p);
     let mut hooks = Vec::new();
     let mut enforced = None;
-    let git = committing_git();
+    // Which git process runs this hook, looked up only for a record that names one.
+    let git = std::cell::OnceCell::new();
     for line in current_attempt(&marker) {
         let (words, recorded_by) = record_words(line);
-        if recorded_by.zip(git).is_some_and(|(a, b)| a != b) {
+        if recorded_by.is_some_and(|a| git.get_or_init(committing_git).is_some_and(|b| a != b)) {
             // Left by an attempt another git process made, which made no commit (commit-msg
             // stopped it, say): this commit may well have been made with --no-verify.
             continue;

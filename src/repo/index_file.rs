@@ -300,6 +300,37 @@ impl<'a> Reader<'a> {
         }
         usize::try_from(value).map_err(|_| corrupt(start, format!("{what} overflows")))
     }
+
+    /// A version 4 entry's path: how many leading bytes of the previous path (`prev_len` long)
+    /// it keeps, and the suffix it adds. `length` is the entry's 12-bit length field when it
+    /// holds the whole length (which spares a search for the NUL); `entry_at` is where the entry
+    /// starts, for errors about that field.
+    fn v4_path(
+        &mut self,
+        prev_len: usize,
+        length: Option<usize>,
+        entry_at: usize,
+    ) -> Result<(usize, &'a [u8]), IndexError> {
+        let name_at = self.offset();
+        let strip = self.varint("path prefix length")?;
+        let keep = prev_len
+            .checked_sub(strip)
+            .ok_or_else(|| corrupt(name_at, "path strips more than the previous path's length"))?;
+        let suffix = match length {
+            Some(length) => {
+                let len = length
+                    .checked_sub(keep)
+                    .ok_or_else(|| corrupt(entry_at, "path length disagrees with the entry's length field"))?;
+                let suffix = self.take(len, "path")?;
+                if self.byte("path terminator")? != 0 {
+                    return Err(corrupt(name_at, "path length disagrees with its NUL terminator"));
+                }
+                suffix
+            }
+            None => self.c_str("path")?,
+        };
+        Ok((keep, suffix))
+    }
 }
 
 /// How many leading bytes `prev` and `next` share, and how `prev` sorts against `next` (as
@@ -407,24 +438,7 @@ fn parse_with_hash<const H: usize>(bytes: &[u8]) -> Result<(IndexFile, usize), I
         // The new path's bytes, how many leading bytes it shares with the previous path, and
         // how it sorts against it; all found while both paths are at hand.
         let (path, shared, order): (&[u8], usize, Ordering) = if version == 4 {
-            let strip = r.varint("path prefix length")?;
-            let keep = prev_v4
-                .len()
-                .checked_sub(strip)
-                .ok_or_else(|| corrupt(name_at, "path strips more than the previous path's length"))?;
-            let suffix = if known_length {
-                // Knowing the length spares a search for the NUL.
-                let len = name_field
-                    .checked_sub(keep)
-                    .ok_or_else(|| corrupt(start, "path length disagrees with the entry's length field"))?;
-                let suffix = r.take(len, "path")?;
-                if r.byte("path terminator")? != 0 {
-                    return Err(corrupt(name_at, "path length disagrees with its NUL terminator"));
-                }
-                suffix
-            } else {
-                r.c_str("path")?
-            };
+            let (keep, suffix) = r.v4_path(prev_v4.len(), known_length.then_some(name_field), start)?;
             // A writer may strip more than it must, so the paths can share more than `keep`.
             let (extra, order) = compare_paths(prev_v4.get(keep..).unwrap_or_default(), suffix);
             prev_v4.truncate(keep);
@@ -893,25 +907,11 @@ pub fn scan<'a>(bytes: &'a [u8], paths: &'a mut Vec<u8>) -> Result<LeanIndex<'a>
         let known_length = len < usize::from(NAME_MASK);
         let (name_len, next) = if v4 {
             let mut r = Reader::new(content.get(name_at..).unwrap_or_default(), name_at);
-            let strip = r.varint("path prefix length")?;
             let prev = match (path_starts.last(), spans.last()) {
                 (Some(&start), Some(&(_, len))) => start as usize..start as usize + len as usize,
                 _ => 0..0,
             };
-            let keep = prev
-                .len()
-                .checked_sub(strip)
-                .ok_or_else(|| corrupt(name_at, "path strips more than the previous path's length"))?;
-            let suffix = if known_length {
-                let n = len.checked_sub(keep).ok_or_else(|| corrupt(at, "path length disagrees with the entry's"))?;
-                let suffix = r.take(n, "path")?;
-                if r.byte("path terminator")? != 0 {
-                    return Err(corrupt(name_at, "path length disagrees with its NUL terminator"));
-                }
-                suffix
-            } else {
-                r.c_str("path")?
-            };
+            let (keep, suffix) = r.v4_path(prev.len(), known_length.then_some(len), at)?;
             let start = u32::try_from(paths.len())
                 .map_err(|_| IndexError::Unsupported("4 GiB of paths or more in the fast reader".into()))?;
             append_within(paths, prev.start, keep);

@@ -513,9 +513,7 @@ fn commit_msg_is_credited_when_the_editor_file_holds_a_diff_or_other_comments() 
     assert!(note(&env, &repo, "HEAD").contains(" hooks=pre-commit,commit-msg "), "{}", note(&env, &repo, "HEAD"));
 
     // -m keeps a line that starts with the comment character (cleanup is `whitespace` then).
-    env.write(&repo, "c.txt", "third\n");
-    env.git(&repo, &["add", "c.txt"]);
-    let out = env.git_out(&repo, &["commit", "-q", "-m", "feat: kept\n\n; not a comment here"]);
+    let out = env.commit(&repo, "c.txt", "third\n", "feat: kept\n\n; not a comment here");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(env.git(&repo, &["log", "-1", "--format=%B"]).contains("; not a comment here"));
     assert!(note(&env, &repo, "HEAD").contains(" hooks=pre-commit,commit-msg "), "{}", note(&env, &repo, "HEAD"));
@@ -533,9 +531,7 @@ fn a_pass_from_an_abandoned_attempt_is_not_credited_to_a_no_verify_commit() {
     let text = abandon_then_skip_the_hooks(&env, &repo, "a.txt");
     assert!(text.contains(" hooks=none "), "{text}");
     // The next attempt, run with the hooks, is credited as usual.
-    env.write(&repo, "b.txt", "b\n");
-    env.git(&repo, &["add", "b.txt"]);
-    env.git(&repo, &["commit", "-q", "-m", "feat: with the hooks"]);
+    assert!(env.commit(&repo, "b.txt", "b\n", "feat: with the hooks").status.success());
     assert!(note(&env, &repo, "HEAD").contains(" hooks=pre-commit,commit-msg "), "{}", note(&env, &repo, "HEAD"));
 }
 
@@ -555,9 +551,7 @@ fn passes_are_matched_through_a_hook_managers_shell() {
     }
     env.git(&repo, &["config", "core.hooksPath", managed.to_str().unwrap()]);
     env.git(&repo, &["switch", "-q", "-c", "feat/m"]);
-    env.write(&repo, "a.txt", "a\n");
-    env.git(&repo, &["add", "a.txt"]);
-    env.git(&repo, &["commit", "-q", "-m", "feat: through a manager"]);
+    assert!(env.commit(&repo, "a.txt", "a\n", "feat: through a manager").status.success());
     let text = note(&env, &repo, "HEAD");
     assert!(text.contains(" hooks=pre-commit,commit-msg "), "{text}");
     // And an abandoned attempt's pass is still told apart from a --no-verify commit.
@@ -568,10 +562,8 @@ fn passes_are_matched_through_a_hook_managers_shell() {
 /// Stages `file`, lets commit-msg refuse a commit of it (after pre-commit passed), commits it
 /// with `--no-verify`, and returns that commit's stamp.
 fn abandon_then_skip_the_hooks(env: &Env, repo: &std::path::Path, file: &str) -> String {
-    env.write(repo, file, "changed\n");
-    env.git(repo, &["add", file]);
     let long = format!("feat: {}", "a subject far too long ".repeat(5));
-    let refused = env.git_out(repo, &["commit", "-q", "-m", &long]);
+    let refused = env.commit(repo, file, "changed\n", &long);
     assert!(!refused.status.success(), "commit-msg should refuse an over-long subject");
     assert!(stderr(&refused).contains("commits.subject-max-length"), "{}", stderr(&refused));
     env.git(repo, &["commit", "-q", "--no-verify", "-m", "feat: skipped the hooks"]);
@@ -587,12 +579,8 @@ fn git_am_commits_are_checked_and_stamped_by_its_own_hooks() {
     env.gp(&repo).arg("install").assert().success();
     // Two patches from a side branch: one clean, one that adds a secret.
     env.git(&repo, &["switch", "-q", "-c", "feat/side"]);
-    env.write(&repo, "a.txt", "a\n");
-    env.git(&repo, &["add", "a.txt"]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: a clean patch"]);
-    env.write(&repo, "app/.env", "TOKEN=x\n");
-    env.git(&repo, &["add", "app/.env"]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "feat: a patch with a secret"]);
+    env.commit_skipping_hooks(&repo, "a.txt", "a\n", "feat: a clean patch");
+    env.commit_skipping_hooks(&repo, "app/.env", "TOKEN=x\n", "feat: a patch with a secret");
     let patches = env.path("patches");
     env.git(&repo, &["format-patch", "-q", "-2", "-o", patches.to_str().unwrap()]);
     let mut files: Vec<String> =
@@ -621,13 +609,9 @@ fn git_am_commits_are_checked_and_stamped_by_its_own_hooks() {
 
     // `git rebase --apply` replays through `git am --rebasing`: its picks say via=rebase.
     env.git(&repo, &["switch", "-q", "-c", "feat/apply", "main"]);
-    env.write(&repo, "b.txt", "b\n");
-    env.git(&repo, &["add", "b.txt"]);
-    env.git(&repo, &["commit", "-q", "-m", "feat: to be rebased"]);
+    assert!(env.commit(&repo, "b.txt", "b\n", "feat: to be rebased").status.success());
     env.git(&repo, &["switch", "-q", "main"]);
-    env.write(&repo, "c.txt", "c\n");
-    env.git(&repo, &["add", "c.txt"]);
-    env.git(&repo, &["commit", "-q", "--no-verify", "-m", "chore: trunk moves on"]);
+    env.commit_skipping_hooks(&repo, "c.txt", "c\n", "chore: trunk moves on");
     env.git(&repo, &["switch", "-q", "feat/apply"]);
     env.git(&repo, &["rebase", "-q", "--apply", "main"]);
     let text = note(&env, &repo, "HEAD");
